@@ -1,0 +1,249 @@
+//! Choosing a failed check's diagnosis from the hint rules.
+//!
+//! Rules are tried in order: the check's own, then the suite's, then gatecheck's built-in
+//! rules for transport errors and common statuses. The first rule whose conditions all hold
+//! is the diagnosis; when none does, the check gets a generic one.
+
+use crate::error_kind::ErrorKind;
+use crate::results::{Diagnosis, DiagnosisSource};
+use crate::suite::{Check, HintRule};
+
+/// What the check observed, as hint conditions see it.
+pub struct Evidence<'a> {
+    pub status: Option<u16>,
+    pub error: Option<ErrorKind>,
+    /// The captured body, decoded as UTF-8 with invalid bytes replaced.
+    pub body: Option<&'a str>,
+}
+
+pub fn diagnose(
+    check: &Check,
+    suite_hints: &[HintRule],
+    vantage: &str,
+    evidence: &Evidence<'_>,
+) -> Diagnosis {
+    let from_check = check
+        .hints
+        .iter()
+        .find(|rule| matches(rule, &check.id, vantage, evidence))
+        .map(|rule| to_diagnosis(rule, DiagnosisSource::Check));
+    let from_suite = || {
+        suite_hints
+            .iter()
+            .find(|rule| matches(rule, &check.id, vantage, evidence))
+            .map(|rule| to_diagnosis(rule, DiagnosisSource::Suite))
+    };
+    from_check
+        .or_else(from_suite)
+        .unwrap_or_else(|| builtin(evidence))
+}
+
+fn matches(rule: &HintRule, check_id: &str, vantage: &str, evidence: &Evidence<'_>) -> bool {
+    let when = &rule.when;
+    if !when.vantages.is_empty() && !when.vantages.iter().any(|name| name == vantage) {
+        return false;
+    }
+    if !when.checks.is_empty() && !when.checks.iter().any(|id| id == check_id) {
+        return false;
+    }
+    if let Some(status) = &when.status {
+        match evidence.status {
+            Some(code) if status.matches(code) => {}
+            _ => return false,
+        }
+    }
+    if !when.error.is_empty() {
+        match evidence.error {
+            Some(kind) if when.error.iter().any(|pattern| pattern.matches(kind)) => {}
+            _ => return false,
+        }
+    }
+    if let Some(body) = &when.body {
+        match evidence.body {
+            Some(text) if body.is_match(text) => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+fn to_diagnosis(rule: &HintRule, source: DiagnosisSource) -> Diagnosis {
+    Diagnosis {
+        id: rule.id.clone(),
+        title: rule.title.clone(),
+        explanation: rule.explanation.clone(),
+        source,
+    }
+}
+
+fn builtin(evidence: &Evidence<'_>) -> Diagnosis {
+    let (id, title, explanation) = match (evidence.error, evidence.status) {
+        (Some(kind), _) => builtin_for_error(kind),
+        (None, Some(status)) => builtin_for_status(status),
+        (None, None) => (
+            "generic",
+            "The check failed",
+            "No hint rule of the suite matched this failure. Compare the expected and actual \
+             values above, and add a hint rule to the suite that explains this case.",
+        ),
+    };
+    Diagnosis {
+        id: id.to_string(),
+        title: title.to_string(),
+        explanation: explanation.to_string(),
+        source: DiagnosisSource::Builtin,
+    }
+}
+
+fn builtin_for_status(status: u16) -> (&'static str, &'static str, &'static str) {
+    match status {
+        401 => (
+            "builtin.status.401",
+            "The server rejected the credentials",
+            "The server answered 401 Unauthorized: the user name or password is wrong, or the \
+             account is disabled, locked or expired. Repeated attempts can lock the account, so \
+             check the credentials before running again.",
+        ),
+        403 => (
+            "builtin.status.403",
+            "The user is not allowed to call this API",
+            "The server answered 403 Forbidden: the credentials were accepted but the user lacks \
+             the permission for this resource, or a proxy or firewall in the path blocked the \
+             request.",
+        ),
+        404 => (
+            "builtin.status.404",
+            "The path was not found",
+            "The server answered 404 Not Found: the API is not enabled or not routed at this \
+             address, or a proxy in the path forwards it elsewhere.",
+        ),
+        300..=399 => (
+            "builtin.status.3xx",
+            "The server redirected the request",
+            "gatecheck does not follow redirects unless a check asks for it, because the redirect \
+             itself usually is the finding: the service is not exposed at this path, or a proxy \
+             sends the client to a login page. The `Location` header shows where it points.",
+        ),
+        500..=599 => (
+            "builtin.status.5xx",
+            "The server reported an error",
+            "The server or a gateway in front of it answered with a 5xx status. The body excerpt \
+             often names the component that failed.",
+        ),
+        _ => (
+            "generic",
+            "An expectation did not hold",
+            "The response arrived but did not match the check's expectations. Compare the \
+             expected and actual values above, and add a hint rule to the suite that explains \
+             this case.",
+        ),
+    }
+}
+
+fn builtin_for_error(kind: ErrorKind) -> (&'static str, &'static str, &'static str) {
+    match kind {
+        ErrorKind::Dns => (
+            "builtin.dns",
+            "The host name did not resolve",
+            "The resolver of this machine has no address for the host. Check the spelling, and \
+             whether this network uses a different DNS view (split-horizon DNS) than the one \
+             where the name is registered.",
+        ),
+        ErrorKind::ConnectRefused => (
+            "builtin.connect.refused",
+            "The connection was refused",
+            "The host answered, but nothing accepts connections on this port, or a firewall \
+             actively rejects them. Check the port and that the service is running.",
+        ),
+        ErrorKind::ConnectTimeout => (
+            "builtin.connect.timeout",
+            "The connection timed out",
+            "No answer to the connection attempt: a firewall silently drops the packets, the \
+             address is not routed from here, or the host is down.",
+        ),
+        ErrorKind::ConnectReset => (
+            "builtin.connect.reset",
+            "The connection was reset",
+            "Something in the path reset the connection while it was being set up, often a \
+             firewall or load balancer that rejects this source address.",
+        ),
+        ErrorKind::TlsUnknownIssuer => (
+            "builtin.tls.unknown-issuer",
+            "The server's certificate is not trusted",
+            "The certificate chain does not lead to a CA this machine trusts, or it is \
+             self-signed. Pass the issuing CA with `--ca-file`, or set `defaults.tls.ca_file` in \
+             the suite.",
+        ),
+        ErrorKind::TlsHostnameMismatch => (
+            "builtin.tls.hostname-mismatch",
+            "The certificate does not name this host",
+            "The server presented a certificate for another name. Use the host name the \
+             certificate was issued for, or have the certificate reissued with this name in its \
+             subject alternative names.",
+        ),
+        ErrorKind::TlsExpired => (
+            "builtin.tls.expired",
+            "The server's certificate has expired",
+            "Renew the certificate on the server. Also check this machine's clock.",
+        ),
+        ErrorKind::TlsNotYetValid => (
+            "builtin.tls.not-yet-valid",
+            "The server's certificate is not valid yet",
+            "The certificate's start date is in the future: check the clocks of the server and \
+             of this machine.",
+        ),
+        ErrorKind::TlsHandshakeRejected => (
+            "builtin.tls.handshake-rejected",
+            "The server rejected the TLS handshake",
+            "The server sent a TLS alert, for example because it requires a client certificate \
+             or does not support this TLS version.",
+        ),
+        ErrorKind::TlsProtocol => (
+            "builtin.tls.protocol",
+            "The TLS handshake failed",
+            "The server did not complete a TLS handshake. A common cause is a plain HTTP service \
+             on the port, or a proxy that intercepts TLS.",
+        ),
+        ErrorKind::ProxyConnectFailed => (
+            "builtin.proxy.connect-failed",
+            "The proxy could not open a tunnel",
+            "The forward proxy refused or failed the CONNECT request to the target. Check that \
+             the proxy allows this host and port.",
+        ),
+        ErrorKind::ProxyAuthRequired => (
+            "builtin.proxy.auth-required",
+            "The proxy requires authentication",
+            "The forward proxy answered 407. Give proxy credentials in the proxy URL.",
+        ),
+        ErrorKind::TimeoutResponse => (
+            "builtin.timeout.response",
+            "The response did not arrive in time",
+            "The connection was made but the server did not send a complete response within the \
+             check's timeout. The service may be overloaded, or a middlebox holds the request.",
+        ),
+        ErrorKind::ClosedEarly => (
+            "builtin.closed.early",
+            "The server closed the connection early",
+            "The connection closed before a complete response arrived. A proxy or firewall may \
+             cut the connection, or the service crashed.",
+        ),
+        ErrorKind::HttpProtocol => (
+            "builtin.http.protocol",
+            "The response was not valid HTTP",
+            "Something other than an HTTP server answered on this port, or a middlebox altered \
+             the response.",
+        ),
+        ErrorKind::RedirectLoop => (
+            "builtin.redirect.loop",
+            "The redirects did not end",
+            "The check follows redirects and the server kept redirecting. Look at the first \
+             `Location` with redirects turned off.",
+        ),
+        ErrorKind::Other => (
+            "builtin.other",
+            "The request failed",
+            "The request failed before a response arrived. The error message above has the \
+             details.",
+        ),
+    }
+}

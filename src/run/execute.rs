@@ -1,0 +1,442 @@
+//! Sending the prepared requests and turning what comes back into [`CheckResult`]s.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::HeaderMap;
+use reqwest::{Client, redirect};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::assert::{self, Response};
+use crate::diagnose::{Evidence, diagnose};
+use crate::error_kind::ErrorKind;
+use crate::results::{
+    CheckResult, ExpectationFailure, Header, Outcome, RequestInfo, ResponseInfo, RunResults,
+    Summary, TransportError,
+};
+use crate::run::classify;
+use crate::run::plan::{Plan, PreparedRequest, TlsPlan};
+use crate::secret::{MASK, Redactor};
+use crate::suite::Suite;
+
+/// Characters of body kept in reports.
+const EXCERPT_CHARS: usize = 2048;
+
+/// Response headers copied into reports, because they explain most failures: where a
+/// redirect points, who answered, what authentication was requested.
+const REPORTED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "location",
+    "server",
+    "www-authenticate",
+    "via",
+    "set-cookie",
+];
+
+/// The connect timeout when it is not set otherwise; long enough for a slow VPN, short enough
+/// that a filtered port does not eat the whole check timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot read CA file {}: {source}", path.display())]
+    ReadCaFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid CA file {}: {reason}; expected PEM certificates (-----BEGIN CERTIFICATE-----)", path.display())]
+    InvalidCaFile {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    #[error("cannot set up the HTTP client: {0}")]
+    Build(String),
+}
+
+/// One HTTP client per redirect policy; both share the run's TLS settings, and each keeps its
+/// connections open for reuse by later checks to the same host.
+pub struct Clients {
+    no_redirects: Client,
+    follow_redirects: Client,
+}
+
+impl Clients {
+    pub fn new(tls: &TlsPlan) -> Result<Clients, ClientError> {
+        let mut certificates = Vec::new();
+        for path in &tls.ca_files {
+            let pem = std::fs::read(path).map_err(|source| ClientError::ReadCaFile {
+                path: path.clone(),
+                source,
+            })?;
+            let found = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
+                ClientError::InvalidCaFile {
+                    path: path.clone(),
+                    reason: error.to_string(),
+                }
+            })?;
+            if found.is_empty() {
+                return Err(ClientError::InvalidCaFile {
+                    path: path.clone(),
+                    reason: "it contains no certificate".to_string(),
+                });
+            }
+            certificates.extend(found);
+        }
+        let build = |policy: redirect::Policy| {
+            Client::builder()
+                .redirect(policy)
+                .user_agent(concat!("gatecheck/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(CONNECT_TIMEOUT)
+                .tls_certs_merge(certificates.clone())
+                .tls_danger_accept_invalid_certs(tls.insecure)
+                .tls_info(true)
+                .build()
+                .map_err(|error| ClientError::Build(classify::describe(&error)))
+        };
+        Ok(Clients {
+            no_redirects: build(redirect::Policy::none())?,
+            follow_redirects: build(redirect::Policy::limited(10))?,
+        })
+    }
+
+    fn for_request(&self, request: &PreparedRequest) -> &Client {
+        if request.follow_redirects {
+            &self.follow_redirects
+        } else {
+            &self.no_redirects
+        }
+    }
+}
+
+/// Runs every check of the plan, at most `plan.concurrency` at once, and calls `on_result`
+/// for each in suite order as soon as it and all checks before it have finished.
+pub async fn execute(
+    suite: Arc<Suite>,
+    plan: Plan,
+    clients: Clients,
+    mut on_result: impl FnMut(&CheckResult),
+) -> RunResults {
+    let started_at = now_rfc3339();
+    let started = Instant::now();
+    let plan = Arc::new(plan);
+    let clients = Arc::new(clients);
+    let semaphore = Arc::new(Semaphore::new(plan.concurrency));
+
+    let mut tasks = JoinSet::new();
+    for index in 0..plan.checks.len() {
+        let suite = Arc::clone(&suite);
+        let plan = Arc::clone(&plan);
+        let clients = Arc::clone(&clients);
+        let semaphore = Arc::clone(&semaphore);
+        tasks.spawn(async move {
+            // The semaphore is never closed, so acquiring only waits.
+            let _permit = semaphore.acquire_owned().await.ok();
+            let result = run_check(&suite, &plan, &clients, index).await;
+            (index, result)
+        });
+    }
+
+    let mut finished: BTreeMap<usize, CheckResult> = BTreeMap::new();
+    let mut results: Vec<CheckResult> = Vec::with_capacity(plan.checks.len());
+    while let Some(joined) = tasks.join_next().await {
+        let (index, result) = match joined {
+            Ok(pair) => pair,
+            // A panic in a check task is a bug; the check is reported as an error rather than
+            // losing the report.
+            Err(error) => {
+                let index = finished.len() + results.len();
+                (index, internal_error(&suite, &plan, index, &error.to_string()))
+            }
+        };
+        finished.insert(index, result);
+        while let Some(result) = finished.remove(&results.len()) {
+            on_result(&result);
+            results.push(result);
+        }
+    }
+    results.extend(finished.into_values());
+
+    let insecure = plan.tls.insecure;
+    RunResults {
+        format: crate::results::FORMAT.to_string(),
+        format_version: crate::results::FORMAT_VERSION,
+        gatecheck_version: env!("CARGO_PKG_VERSION").to_string(),
+        suite: suite_info(&suite),
+        vantage: crate::results::VantageInfo {
+            name: plan.vantage.name.clone(),
+            description: plan.vantage.description.clone(),
+        },
+        target: plan.target.clone(),
+        host: host_name(),
+        started_at,
+        finished_at: now_rfc3339(),
+        duration_ms: millis(started.elapsed()),
+        insecure,
+        summary: Summary::of(&results),
+        checks: results,
+    }
+}
+
+pub fn suite_info(suite: &Suite) -> crate::results::SuiteInfo {
+    crate::results::SuiteInfo {
+        id: suite.id.clone(),
+        name: suite.name.clone(),
+        version: suite.version.clone(),
+        description: suite.description.clone(),
+        path: suite.path.display().to_string(),
+    }
+}
+
+async fn run_check(suite: &Suite, plan: &Plan, clients: &Clients, index: usize) -> CheckResult {
+    let check = &suite.checks[index];
+    let prepared = &plan.checks[index];
+    let redactor = &plan.redactor;
+
+    let mut builder = clients
+        .for_request(prepared)
+        .request(prepared.method.clone(), prepared.url.clone())
+        .headers(prepared.headers.clone())
+        .timeout(prepared.timeout);
+    if let Some((user, password)) = &prepared.basic_auth {
+        builder = builder.basic_auth(user, Some(password.expose()));
+    }
+    if let Some(body) = &prepared.body {
+        builder = builder.body(body.clone());
+    }
+
+    let started = Instant::now();
+    let outcome = send(builder, plan.body_limit).await;
+    let duration = started.elapsed();
+
+    let mut result = CheckResult {
+        id: check.id.clone(),
+        name: check.name.clone(),
+        description: check.description.clone(),
+        tags: check.tags.clone(),
+        outcome: Outcome::Passed,
+        request: RequestInfo {
+            method: prepared.method.to_string(),
+            url: redactor.redact_owned(prepared.url.to_string()),
+        },
+        expected_status: check.expect.status.to_string(),
+        response: None,
+        duration_ms: millis(duration),
+        failures: Vec::new(),
+        error: None,
+        skip_reason: None,
+        diagnosis: None,
+        insecure: plan.tls.insecure,
+    };
+
+    match outcome {
+        Ok(received) => {
+            let failures = assert::evaluate(
+                &check.expect,
+                &Response {
+                    status: received.status,
+                    headers: &received.headers,
+                    body: &received.body,
+                    body_truncated: received.truncated,
+                    duration,
+                },
+            );
+            let body_text = String::from_utf8_lossy(&received.body);
+            if !failures.is_empty() {
+                result.outcome = Outcome::Failed;
+                let evidence = Evidence {
+                    status: Some(received.status),
+                    error: None,
+                    body: Some(&body_text),
+                };
+                result.diagnosis = Some(redact_diagnosis(
+                    diagnose(check, &suite.hints, &plan.vantage.name, &evidence),
+                    redactor,
+                ));
+            }
+            result.failures = failures
+                .into_iter()
+                .map(|failure| redact_failure(failure, redactor))
+                .collect();
+            result.response = Some(ResponseInfo {
+                status: received.status,
+                http_version: received.version,
+                headers: reported_headers(&received.headers, redactor),
+                body_excerpt: excerpt(&body_text, redactor),
+                body_bytes: received.body.len() as u64,
+                body_truncated: received.truncated,
+            });
+        }
+        Err((kind, message)) => {
+            result.outcome = Outcome::Error;
+            result.error = Some(TransportError {
+                kind: kind.to_string(),
+                message: redactor.redact_owned(message),
+            });
+            let evidence = Evidence {
+                status: None,
+                error: Some(kind),
+                body: None,
+            };
+            result.diagnosis = Some(redact_diagnosis(
+                diagnose(check, &suite.hints, &plan.vantage.name, &evidence),
+                redactor,
+            ));
+        }
+    }
+    result
+}
+
+struct Received {
+    status: u16,
+    version: String,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    truncated: bool,
+}
+
+/// Sends the request and reads at most `body_limit` bytes of the body, so that a huge or
+/// endless body costs no more memory than the limit.
+async fn send(
+    builder: reqwest::RequestBuilder,
+    body_limit: usize,
+) -> Result<Received, (ErrorKind, String)> {
+    let failed = |error: reqwest::Error| (classify::classify(&error), classify::describe(&error));
+    let mut response = builder.send().await.map_err(failed)?;
+    let status = response.status().as_u16();
+    let version = format!("{:?}", response.version());
+    let headers = response.headers().clone();
+    let mut body = Vec::new();
+    let mut truncated = false;
+    while let Some(chunk) = response.chunk().await.map_err(failed)? {
+        let room = body_limit.saturating_sub(body.len());
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Received {
+        status,
+        version,
+        headers,
+        body,
+        truncated,
+    })
+}
+
+fn reported_headers(headers: &HeaderMap, redactor: &Redactor) -> Vec<Header> {
+    let mut reported = Vec::new();
+    for name in REPORTED_HEADERS {
+        for value in headers.get_all(*name) {
+            let text = String::from_utf8_lossy(value.as_bytes());
+            let value = if *name == "set-cookie" {
+                mask_cookie(&text)
+            } else {
+                redactor.redact(&text).into_owned()
+            };
+            reported.push(Header {
+                name: (*name).to_string(),
+                value,
+            });
+        }
+    }
+    reported
+}
+
+/// Keeps a cookie's name and attributes, which help diagnose a gateway, and masks its value,
+/// which is a session credential.
+fn mask_cookie(cookie: &str) -> String {
+    let (pair, attributes) = cookie.split_once(';').unwrap_or((cookie, ""));
+    let name = pair.split_once('=').map_or(pair, |(name, _)| name).trim();
+    if attributes.is_empty() {
+        format!("{name}={MASK}")
+    } else {
+        format!("{name}={MASK};{attributes}")
+    }
+}
+
+fn excerpt(body: &str, redactor: &Redactor) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let redacted = redactor.redact(body);
+    let mut excerpt: String = redacted.chars().take(EXCERPT_CHARS).collect();
+    if redacted.chars().nth(EXCERPT_CHARS).is_some() {
+        excerpt.push('…');
+    }
+    Some(excerpt)
+}
+
+fn redact_failure(failure: ExpectationFailure, redactor: &Redactor) -> ExpectationFailure {
+    ExpectationFailure {
+        expectation: redactor.redact_owned(failure.expectation),
+        expected: redactor.redact_owned(failure.expected),
+        actual: redactor.redact_owned(failure.actual),
+    }
+}
+
+fn redact_diagnosis(
+    diagnosis: crate::results::Diagnosis,
+    redactor: &Redactor,
+) -> crate::results::Diagnosis {
+    crate::results::Diagnosis {
+        title: redactor.redact_owned(diagnosis.title),
+        explanation: redactor.redact_owned(diagnosis.explanation),
+        ..diagnosis
+    }
+}
+
+fn internal_error(suite: &Suite, plan: &Plan, index: usize, message: &str) -> CheckResult {
+    let check = &suite.checks[index.min(suite.checks.len().saturating_sub(1))];
+    CheckResult {
+        id: check.id.clone(),
+        name: check.name.clone(),
+        description: check.description.clone(),
+        tags: check.tags.clone(),
+        outcome: Outcome::Error,
+        request: RequestInfo {
+            method: check.request.method.clone(),
+            url: plan.redactor.redact_owned(check.request.url.source()),
+        },
+        expected_status: check.expect.status.to_string(),
+        response: None,
+        duration_ms: 0,
+        failures: Vec::new(),
+        error: Some(TransportError {
+            kind: ErrorKind::Other.to_string(),
+            message: format!("internal error in gatecheck, please report it: {message}"),
+        }),
+        skip_reason: None,
+        diagnosis: None,
+        insecure: plan.tls.insecure,
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The machine's name, from `HOSTNAME` or /etc/hostname, for telling runs apart when merging.
+pub fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|name| !name.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|name| name.trim().to_string())
+                .filter(|name| !name.is_empty())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}
+

@@ -1,0 +1,8 @@
+//! Running a suite: planning the requests for a vantage, sending them, classifying failures.
+
+pub mod classify;
+pub mod execute;
+pub mod plan;
+
+pub use execute::{ClientError, Clients, execute};
+pub use plan::{Plan, PlanError, RunOptions, plan};

@@ -1,0 +1,151 @@
+//! Secret values and their removal from everything gatecheck prints or writes.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine as _;
+
+/// The text printed wherever a secret value would appear.
+pub const MASK: &str = "********";
+
+/// A value that must never reach a console, log or report. `Debug` and `Display` print
+/// [`MASK`], so leaking it takes an explicit call to [`Secret::expose`].
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(MASK)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(MASK)
+    }
+}
+
+/// Replaces every known secret value in text with [`MASK`].
+///
+/// Besides each value as written, it masks the encodings a secret takes on the way to a
+/// server and back: percent-encoded in URLs and, for basic-auth credentials, the base64 of
+/// `user:password` that `Authorization` headers carry.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor {
+    /// Longest first, so that a secret containing another one is masked whole.
+    needles: Vec<String>,
+}
+
+impl Redactor {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        self.push(secret.to_string());
+        let encoded = percent_encode(secret);
+        if encoded != secret {
+            self.push(encoded);
+        }
+    }
+
+    /// Registers basic-auth credentials: the password and the header value that carries it.
+    pub fn add_basic_auth(&mut self, user: &str, password: &str) {
+        self.add(password);
+        if password.is_empty() {
+            return;
+        }
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        self.push(token);
+    }
+
+    fn push(&mut self, needle: String) {
+        if !self.needles.contains(&needle) {
+            self.needles.push(needle);
+            self.needles
+                .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.needles.is_empty()
+    }
+
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut result = Cow::Borrowed(text);
+        for needle in &self.needles {
+            if result.contains(needle.as_str()) {
+                result = Cow::Owned(result.replace(needle.as_str(), MASK));
+            }
+        }
+        result
+    }
+
+    pub fn redact_owned(&self, text: String) -> String {
+        match self.redact(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(redacted) => redacted,
+        }
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, as query strings carry
+/// values.
+fn percent_encode(value: &str) -> String {
+    let mut encoded = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_debug_and_display_mask() {
+        let secret = Secret::new("hunter2");
+        assert_eq!(format!("{secret}"), MASK);
+        assert_eq!(format!("{secret:?}"), MASK);
+        assert_eq!(secret.expose(), "hunter2");
+    }
+
+    #[test]
+    fn redactor_masks_plain_encoded_and_basic() {
+        let mut redactor = Redactor::new();
+        redactor.add_basic_auth("admin", "p@ss word");
+        let header = base64::engine::general_purpose::STANDARD.encode("admin:p@ss word");
+        let text = format!("pw=p@ss word url=?p=p%40ss%20word auth=Basic {header}");
+        let redacted = redactor.redact(&text);
+        assert!(!redacted.contains("p@ss word"), "{redacted}");
+        assert!(!redacted.contains("p%40ss%20word"), "{redacted}");
+        assert!(!redacted.contains(&header), "{redacted}");
+        assert_eq!(redacted.matches(MASK).count(), 3);
+    }
+
+    #[test]
+    fn redactor_masks_longest_first() {
+        let mut redactor = Redactor::new();
+        redactor.add("abc");
+        redactor.add("abcdef");
+        assert_eq!(redactor.redact("xabcdefx"), format!("x{MASK}x"));
+    }
+}

@@ -1,0 +1,210 @@
+//! Problems found in a suite file, rendered the way compilers report them.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::suite::yaml::Position;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub message: String,
+    /// Where the problem is; `None` for problems of the file as a whole.
+    pub position: Option<Position>,
+    /// Characters to underline from the position; 0 underlines the token found there.
+    pub width: usize,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(position: Option<Position>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            position,
+            width: 0,
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_width(mut self, width: usize) -> Diagnostic {
+        self.width = width;
+        self
+    }
+}
+
+/// Every problem found in one suite file.
+#[derive(Clone, Debug)]
+pub struct SuiteErrors {
+    pub path: PathBuf,
+    pub source: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl SuiteErrors {
+    pub fn error_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.severity == Severity::Error)
+            .count()
+    }
+}
+
+impl fmt::Display for SuiteErrors {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for diagnostic in &self.diagnostics {
+            render(formatter, &self.path, &self.source, diagnostic)?;
+            writeln!(formatter)?;
+        }
+        let errors = self.error_count();
+        write!(
+            formatter,
+            "{}: {} error{} in this suite; nothing was sent",
+            self.path.display(),
+            errors,
+            if errors == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// Writes one diagnostic:
+///
+/// ```text
+/// error: unknown key `stauts`
+///   --> suites/demo.yaml:12:7
+///    |
+/// 12 |       stauts: 200
+///    |       ^^^^^^
+///    = help: did you mean `status`?
+/// ```
+pub fn render(
+    out: &mut dyn fmt::Write,
+    path: &Path,
+    source: &str,
+    diagnostic: &Diagnostic,
+) -> fmt::Result {
+    let label = match diagnostic.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    writeln!(out, "{label}: {}", diagnostic.message)?;
+    let Some(position) = diagnostic.position else {
+        writeln!(out, "  --> {}", path.display())?;
+        if let Some(help) = &diagnostic.help {
+            writeln!(out, "   = help: {help}")?;
+        }
+        return Ok(());
+    };
+    let gutter = position.line.to_string().len();
+    let pad = " ".repeat(gutter);
+    writeln!(
+        out,
+        "{pad}--> {}:{}:{}",
+        path.display(),
+        position.line,
+        position.column
+    )?;
+    if let Some(line) = source.lines().nth(position.line.saturating_sub(1)) {
+        let line = line.trim_end_matches('\r');
+        let column = position.column.saturating_sub(1);
+        let width = match diagnostic.width {
+            0 => token_width(line, column),
+            width => width,
+        };
+        let indent: String = line
+            .chars()
+            .take(column)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        writeln!(out, "{pad} |")?;
+        writeln!(out, "{} | {line}", position.line)?;
+        writeln!(out, "{pad} | {indent}{}", "^".repeat(width.max(1)))?;
+    }
+    if let Some(help) = &diagnostic.help {
+        writeln!(out, "{pad} = help: {help}")?;
+    }
+    Ok(())
+}
+
+/// Measures the value that starts at `column`: a quoted string to its closing quote,
+/// otherwise up to the end of the line or a comment.
+fn token_width(line: &str, column: usize) -> usize {
+    let rest: Vec<char> = line.chars().skip(column).collect();
+    match rest.first() {
+        Some(&quote @ ('"' | '\'')) => rest
+            .iter()
+            .skip(1)
+            .position(|&c| c == quote)
+            .map_or(rest.len(), |end| end + 2),
+        Some(_) => {
+            let text: String = rest.iter().collect();
+            let text = match text.find(" #") {
+                Some(comment) => &text[..comment],
+                None => text.as_str(),
+            };
+            text.trim_end().chars().count()
+        }
+        None => 1,
+    }
+}
+
+/// Suggests the closest of `candidates` for a misspelled name, if one is close enough to be
+/// the likely intent.
+pub fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|candidate| (strsim::damerau_levenshtein(name, candidate), *candidate))
+        .filter(|(distance, candidate)| {
+            *distance <= 2.max(candidate.len() / 3) && *distance < candidate.len()
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_points_at_token() {
+        let source = "checks:\n  - expect:\n      stauts: 200\n";
+        let diagnostic = Diagnostic::error(
+            Some(Position { line: 3, column: 7 }),
+            "unknown key `stauts`",
+        )
+        .with_width(6)
+        .with_help("did you mean `status`?");
+        let mut text = String::new();
+        render(&mut text, Path::new("s.yaml"), source, &diagnostic).unwrap();
+        assert_eq!(
+            text,
+            "error: unknown key `stauts`\n --> s.yaml:3:7\n  |\n3 |       stauts: 200\n  |       ^^^^^^\n  = help: did you mean `status`?\n"
+        );
+    }
+
+    #[test]
+    fn token_width_quoted_and_comment() {
+        assert_eq!(token_width("a: \"x y\" # c", 3), 5);
+        assert_eq!(token_width("a: 200 # c", 3), 3);
+    }
+
+    #[test]
+    fn did_you_mean_close_names_only() {
+        let keys = ["status", "headers", "body", "max_duration"];
+        assert_eq!(did_you_mean("stauts", &keys), Some("status"));
+        assert_eq!(did_you_mean("header", &keys), Some("headers"));
+        assert_eq!(did_you_mean("zzz", &keys), None);
+    }
+}

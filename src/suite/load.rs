@@ -1,0 +1,1075 @@
+//! Loading a suite file: YAML text to a validated [`Suite`], with every problem reported.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde_json_path::JsonPath;
+
+use crate::assert::xpath::XPath;
+use crate::error_kind::ErrorKindPattern;
+use crate::suite::diagnostic::{Diagnostic, SuiteErrors, did_you_mean};
+use crate::suite::model::*;
+use crate::suite::reader::{Fields, Reader, offset_position, quote_list};
+use crate::suite::status::{StatusPattern, StatusSpec};
+use crate::suite::template::{Template, is_variable_name};
+use crate::suite::yaml::{self, Node, Position, Value};
+
+const SUITE_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "version",
+    "description",
+    "variables",
+    "defaults",
+    "vantages",
+    "checks",
+    "hints",
+];
+const VARIABLE_KEYS: &[&str] = &["value", "env", "default", "secret", "description"];
+const DEFAULTS_KEYS: &[&str] = &[
+    "base_url",
+    "headers",
+    "auth",
+    "timeout",
+    "tls",
+    "follow_redirects",
+];
+const TLS_KEYS: &[&str] = &["ca_file", "insecure"];
+const AUTH_KEYS: &[&str] = &["basic"];
+const BASIC_KEYS: &[&str] = &["user", "password"];
+const VANTAGE_KEYS: &[&str] = &["name", "description"];
+const CHECK_KEYS: &[&str] = &["id", "name", "description", "tags", "request", "expect", "hints"];
+const REQUEST_KEYS: &[&str] = &[
+    "method",
+    "url",
+    "query",
+    "headers",
+    "body",
+    "auth",
+    "follow_redirects",
+    "timeout",
+];
+const EXPECT_KEYS: &[&str] = &["status", "headers", "body", "max_duration"];
+const HEADER_MATCH_KEYS: &[&str] = &["equals", "regex"];
+const MATCHER_KINDS: &[&str] = &["contains", "regex", "equals", "jsonpath", "xpath"];
+const PATH_MATCHER_KEYS: &[&str] = &["jsonpath", "xpath", "exists", "equals", "matches", "count"];
+const HINT_KEYS: &[&str] = &["id", "title", "explanation", "when"];
+const WHEN_KEYS: &[&str] = &["status", "error", "body", "vantages", "checks"];
+const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// Why a suite could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read suite file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(Box<SuiteErrors>),
+}
+
+/// A loaded suite and the warnings found while loading it.
+pub struct Loaded {
+    pub suite: Suite,
+    pub warnings: Option<SuiteErrors>,
+}
+
+pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+            let valid = String::from_utf8_lossy(valid);
+            let line = valid.matches('\n').count() + 1;
+            let column = valid.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+            return Err(LoadError::Invalid(Box::new(SuiteErrors {
+                path: path.to_path_buf(),
+                source: String::from_utf8_lossy(error.as_bytes()).into_owned(),
+                diagnostics: vec![
+                    Diagnostic::error(
+                        Some(Position { line, column }),
+                        "invalid UTF-8 in suite file",
+                    )
+                    .with_help("save the file as UTF-8"),
+                ],
+            })));
+        }
+    };
+    load_str(path, &text)
+}
+
+/// Loads a suite from text; `path` names it in messages and anchors relative file paths.
+pub fn load_str(path: &Path, text: &str) -> Result<Loaded, LoadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let invalid = |diagnostics| {
+        LoadError::Invalid(Box::new(SuiteErrors {
+            path: path.to_path_buf(),
+            source: text.to_string(),
+            diagnostics,
+        }))
+    };
+    let root = match yaml::parse(text) {
+        Ok(root) => root,
+        Err(error) => {
+            let diagnostic = Diagnostic::error(
+                error.position,
+                format!("invalid YAML: {}", error.message),
+            )
+            .with_help("fix the YAML syntax at this spot; quote values that contain `: ` or start with `{`, `[`, `*` or `&`");
+            return Err(invalid(vec![diagnostic]));
+        }
+    };
+    let mut loader = SuiteLoader {
+        reader: Reader::default(),
+        path,
+        variables: HashMap::new(),
+        vantage_names: Vec::new(),
+    };
+    let suite = loader.suite(&root);
+    let mut diagnostics = loader.reader.diagnostics;
+    diagnostics.sort_by_key(|diagnostic| diagnostic.position);
+    match suite {
+        Some(suite) if !diagnostics.iter().any(is_error) => {
+            let warnings = (!diagnostics.is_empty()).then(|| SuiteErrors {
+                path: path.to_path_buf(),
+                source: text.to_string(),
+                diagnostics,
+            });
+            Ok(Loaded { suite, warnings })
+        }
+        _ => Err(invalid(diagnostics)),
+    }
+}
+
+fn is_error(diagnostic: &Diagnostic) -> bool {
+    diagnostic.severity == crate::suite::diagnostic::Severity::Error
+}
+
+struct SuiteLoader<'p> {
+    reader: Reader,
+    path: &'p Path,
+    /// Defined variables, to check references as templates are read.
+    variables: HashMap<String, Position>,
+    vantage_names: Vec<String>,
+}
+
+impl SuiteLoader<'_> {
+    fn suite(&mut self, root: &Node) -> Option<Suite> {
+        if let Value::Null = root.value {
+            self.reader
+                .error(root.position, "the suite file is empty")
+                .help = Some("start with `name:` and a `checks:` list; see docs/suite-format.md".to_string());
+            return None;
+        }
+        let fields = self.reader.fields(root, "the suite", SUITE_KEYS)?;
+
+        // Variables and vantages come first because templates and hint rules refer to them.
+        let variables = match fields.get("variables") {
+            Some(node) => self.variables(node),
+            None => Vec::new(),
+        };
+        let vantages = match fields.get("vantages") {
+            Some(node) => self.vantages(node),
+            None => vec![Vantage {
+                name: "default".to_string(),
+                description: None,
+            }],
+        };
+        self.vantage_names = vantages.iter().map(|v| v.name.clone()).collect();
+
+        let name = self
+            .reader
+            .required(&fields, "name", "the suite")
+            .and_then(|node| self.reader.non_empty_string(node, "suite name"));
+        let id = match fields.get("id") {
+            Some(node) => self.identifier(node, "suite id"),
+            None => name.as_deref().map(slug),
+        };
+        let version = fields
+            .get("version")
+            .and_then(|node| self.reader.string(node, "suite version"));
+        let description = fields
+            .get("description")
+            .and_then(|node| self.reader.string(node, "suite description"));
+        let defaults = match fields.get("defaults") {
+            Some(node) => self.defaults(node),
+            None => Defaults::default(),
+        };
+        let checks = match self.reader.required(&fields, "checks", "the suite") {
+            Some(node) => self.checks(node),
+            None => Vec::new(),
+        };
+        let check_ids: Vec<String> = checks.iter().map(|check| check.id.clone()).collect();
+        let hints = match fields.get("hints") {
+            Some(node) => self.hints(node, Some(&check_ids)),
+            None => Vec::new(),
+        };
+        self.unique_hint_ids(&checks, &hints);
+        self.warn_unhinted(&checks, &hints);
+
+        Some(Suite {
+            path: self.path.to_path_buf(),
+            id: id?,
+            name: name?,
+            version,
+            description,
+            variables,
+            defaults,
+            vantages,
+            checks,
+            hints,
+        })
+    }
+
+    fn variables(&mut self, node: &Node) -> Vec<VariableDef> {
+        let Some(entries) = self.reader.mapping(node, "variables") else {
+            return Vec::new();
+        };
+        let mut variables = Vec::new();
+        for (key, value) in entries.entries() {
+            if !is_variable_name(&key.name) {
+                self.reader
+                    .error(key.position, format!("invalid variable name `{}`", key.name))
+                    .help = Some("use letters, digits and `_`, not starting with a digit, such as `ISE_HOST`".to_string());
+                continue;
+            }
+            self.variables.insert(key.name.clone(), key.position);
+            let what = format!("variable `{}`", key.name);
+            let definition = match &value.value {
+                Value::Mapping(_) => self.variable_fields(value, &what),
+                _ => self
+                    .reader
+                    .string(value, &what)
+                    .map(|text| (VariableSource::Literal(text), false, None)),
+            };
+            if let Some((source, secret, description)) = definition {
+                variables.push(VariableDef {
+                    name: key.name.clone(),
+                    source,
+                    secret,
+                    description,
+                    position: key.position,
+                });
+            }
+        }
+        variables
+    }
+
+    fn variable_fields(
+        &mut self,
+        node: &Node,
+        what: &str,
+    ) -> Option<(VariableSource, bool, Option<String>)> {
+        let fields = self.reader.fields(node, what, VARIABLE_KEYS)?;
+        let secret = match fields.get("secret") {
+            Some(node) => self.reader.bool(node, "`secret`")?,
+            None => false,
+        };
+        let description = fields
+            .get("description")
+            .and_then(|node| self.reader.string(node, "variable description"));
+        let value = fields.get("value");
+        let env = fields.get("env");
+        let source = match (value, env) {
+            (Some(value), None) => {
+                if fields.has("default") {
+                    self.reader
+                        .error(fields.position, format!("{what} has both `value` and `default`"))
+                        .help = Some("`default` applies only with `env`; remove it".to_string());
+                }
+                VariableSource::Literal(self.reader.string(value, what)?)
+            }
+            (None, Some(env)) => {
+                let name = self.reader.non_empty_string(env, "environment variable name")?;
+                let default = match fields.get("default") {
+                    Some(node) => Some(self.reader.string(node, "variable default")?),
+                    None => None,
+                };
+                VariableSource::Env { name, default }
+            }
+            (Some(_), Some(_)) => {
+                self.reader
+                    .error(fields.position, format!("{what} sets both `value` and `env`"))
+                    .help = Some("keep `value` for a fixed value or `env` to read the environment".to_string());
+                return None;
+            }
+            (None, None) => {
+                self.reader
+                    .error(fields.position, format!("{what} sets neither `value` nor `env`"))
+                    .help = Some("add `env: NAME` to read an environment variable, or `value: TEXT`".to_string());
+                return None;
+            }
+        };
+        Some((source, secret, description))
+    }
+
+    fn vantages(&mut self, node: &Node) -> Vec<Vantage> {
+        let Some(items) = self.reader.list(node, "vantages") else {
+            return Vec::new();
+        };
+        let mut vantages: Vec<Vantage> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for item in items {
+            let (name, description, position) = match &item.value {
+                Value::String(_) => (self.identifier(item, "vantage name"), None, item.position),
+                _ => {
+                    let Some(fields) = self.reader.fields(item, "a vantage", VANTAGE_KEYS) else {
+                        continue;
+                    };
+                    let name = self
+                        .reader
+                        .required(&fields, "name", "a vantage")
+                        .and_then(|node| self.identifier(node, "vantage name"));
+                    let description = fields
+                        .get("description")
+                        .and_then(|node| self.reader.string(node, "vantage description"));
+                    let position = fields.get("name").map_or(item.position, |n| n.position);
+                    (name, description, position)
+                }
+            };
+            let Some(name) = name else { continue };
+            if let Some(line) = seen.get(&name) {
+                self.reader
+                    .error(position, format!("duplicate vantage `{name}`"))
+                    .help = Some(format!("vantage `{name}` is already defined on line {line}; rename one"));
+                continue;
+            }
+            seen.insert(name.clone(), position.line);
+            vantages.push(Vantage { name, description });
+        }
+        if vantages.is_empty() && !self.reader.has_errors() {
+            self.reader
+                .error(node.position, "`vantages` is empty")
+                .help = Some("list at least one vantage, or remove `vantages` to use one named `default`".to_string());
+        }
+        vantages
+    }
+
+    fn defaults(&mut self, node: &Node) -> Defaults {
+        let mut defaults = Defaults::default();
+        let Some(fields) = self.reader.fields(node, "defaults", DEFAULTS_KEYS) else {
+            return defaults;
+        };
+        if let Some(node) = fields.get("base_url") {
+            defaults.base_url = self.url_template(node, "base URL");
+        }
+        if let Some(node) = fields.get("headers") {
+            defaults.headers = self.headers(node);
+        }
+        if let Some(node) = fields.get("auth") {
+            defaults.auth = self.auth(node).unwrap_or(Auth::None);
+        }
+        if let Some(node) = fields.get("timeout") {
+            defaults.timeout = self.reader.duration(node, "timeout").unwrap_or(DEFAULT_TIMEOUT);
+        }
+        if let Some(node) = fields.get("follow_redirects") {
+            defaults.follow_redirects = self.reader.bool(node, "`follow_redirects`").unwrap_or(false);
+        }
+        if let Some(node) = fields.get("tls") {
+            defaults.tls = self.tls(node);
+        }
+        defaults
+    }
+
+    fn tls(&mut self, node: &Node) -> TlsSettings {
+        let mut tls = TlsSettings::default();
+        let Some(fields) = self.reader.fields(node, "tls", TLS_KEYS) else {
+            return tls;
+        };
+        if let Some(node) = fields.get("ca_file") {
+            tls.ca_file = self
+                .reader
+                .non_empty_string(node, "CA file")
+                .map(|file| relative_to(self.path, &file));
+        }
+        if let Some(node) = fields.get("insecure") {
+            tls.insecure = self.reader.bool(node, "`insecure`").unwrap_or(false);
+        }
+        tls
+    }
+
+    fn auth(&mut self, node: &Node) -> Option<Auth> {
+        if let Value::String(text) = &node.value {
+            if text == "none" {
+                return Some(Auth::None);
+            }
+            self.reader
+                .error(node.position, format!("invalid auth `{text}`"))
+                .help = Some("write `none`, or `basic:` with `user` and `password`".to_string());
+            return None;
+        }
+        let fields = self.reader.fields(node, "auth", AUTH_KEYS)?;
+        let basic = self.reader.required(&fields, "basic", "auth")?;
+        let basic = self.reader.fields(basic, "basic auth", BASIC_KEYS)?;
+        let user = self.reader.required(&basic, "user", "basic auth");
+        let password = self.reader.required(&basic, "password", "basic auth");
+        let user = self.checked_template(user?, "basic-auth user");
+        let password = self.checked_template(password?, "basic-auth password");
+        Some(Auth::Basic {
+            user: user?,
+            password: password?,
+        })
+    }
+
+    fn headers(&mut self, node: &Node) -> Vec<(String, Template)> {
+        let Some(entries) = self.reader.mapping(node, "headers") else {
+            return Vec::new();
+        };
+        let mut headers = Vec::new();
+        for (key, value) in entries.entries() {
+            if reqwest::header::HeaderName::from_bytes(key.name.as_bytes()).is_err() {
+                self.reader
+                    .error(key.position, format!("invalid header name `{}`", key.name))
+                    .help = Some("header names use letters, digits and `-`".to_string());
+                continue;
+            }
+            let what = format!("header `{}`", key.name);
+            if let Some(template) = self.checked_template(value, &what) {
+                headers.push((key.name.clone(), template));
+            }
+        }
+        headers
+    }
+
+    /// Reads a template and checks that every variable it uses is defined.
+    fn checked_template(&mut self, node: &Node, what: &str) -> Option<Template> {
+        let template = self.reader.template(node, what)?;
+        let mut ok = true;
+        for name in template.variables() {
+            if self.variables.contains_key(name) {
+                continue;
+            }
+            ok = false;
+            let names: Vec<&str> = self.variables.keys().map(String::as_str).collect();
+            let help = match did_you_mean(name, &names) {
+                Some(suggestion) => format!("did you mean `${{{suggestion}}}`?"),
+                None => format!("define `{name}` under `variables:`"),
+            };
+            self.reader
+                .error(node.position, format!("unknown variable `{name}` in {what}"))
+                .help = Some(help);
+        }
+        ok.then_some(template)
+    }
+
+    fn url_template(&mut self, node: &Node, what: &str) -> Option<Template> {
+        let template = self.checked_template(node, what)?;
+        let source = template.source();
+        if !source.starts_with("${") && !source.starts_with("http://") && !source.starts_with("https://") {
+            self.reader
+                .error(node.position, format!("invalid {what} `{source}`: it must start with `https://` or `http://`"))
+                .help = Some("write the scheme, such as `https://${ISE_HOST}`".to_string());
+            return None;
+        }
+        Some(template)
+    }
+
+    fn checks(&mut self, node: &Node) -> Vec<Check> {
+        let Some(items) = self.reader.list(node, "checks") else {
+            return Vec::new();
+        };
+        if items.is_empty() {
+            self.reader
+                .error(node.position, "`checks` is empty")
+                .help = Some("add at least one check with `id`, `name` and `request`".to_string());
+        }
+        let mut checks = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for item in items {
+            let Some(check) = self.check(item) else { continue };
+            if let Some(line) = seen.get(&check.id) {
+                self.reader
+                    .error(check.position, format!("duplicate check id `{}`", check.id))
+                    .help = Some(format!("check ids are unique; `{}` is already used on line {line}", check.id));
+                continue;
+            }
+            seen.insert(check.id.clone(), check.position.line);
+            checks.push(check);
+        }
+        checks
+    }
+
+    fn check(&mut self, node: &Node) -> Option<Check> {
+        let fields = self.reader.fields(node, "a check", CHECK_KEYS)?;
+        let id_node = self.reader.required(&fields, "id", "a check");
+        let id = id_node.and_then(|node| self.identifier(node, "check id"));
+        let name = match fields.get("name") {
+            Some(node) => self.reader.non_empty_string(node, "check name"),
+            None => id.clone(),
+        };
+        let description = fields
+            .get("description")
+            .and_then(|node| self.reader.string(node, "check description"));
+        let tags = fields
+            .get("tags")
+            .map(|node| self.reader.string_list(node, "tags"))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(tag, _)| tag)
+            .collect();
+        let request = self
+            .reader
+            .required(&fields, "request", "a check")
+            .and_then(|node| self.request(node));
+        let expect = match fields.get("expect") {
+            Some(node) => self.expect(node),
+            None => Some(Expectations {
+                status: StatusSpec::success(),
+                headers: Vec::new(),
+                body: Vec::new(),
+                max_duration: None,
+            }),
+        };
+        let hints = match fields.get("hints") {
+            Some(node) => self.hints(node, None),
+            None => Vec::new(),
+        };
+        Some(Check {
+            id: id?,
+            name: name?,
+            description,
+            tags,
+            request: request?,
+            expect: expect?,
+            hints,
+            position: id_node.map_or(node.position, |node| node.position),
+        })
+    }
+
+    fn request(&mut self, node: &Node) -> Option<RequestSpec> {
+        let fields = self.reader.fields(node, "request", REQUEST_KEYS)?;
+        let method = match fields.get("method") {
+            Some(node) => {
+                let method = self.reader.non_empty_string(node, "method")?.to_ascii_uppercase();
+                if !METHODS.contains(&method.as_str()) {
+                    self.reader
+                        .error(node.position, format!("unsupported method `{method}`"))
+                        .help = Some(format!("use one of {}", quote_list(METHODS)));
+                    return None;
+                }
+                method
+            }
+            None => "GET".to_string(),
+        };
+        let url = self.reader.required(&fields, "url", "request");
+        let url = url.and_then(|node| self.checked_template(node, "request URL"));
+        let query = match fields.get("query") {
+            Some(node) => self.query(node),
+            None => Vec::new(),
+        };
+        let headers = match fields.get("headers") {
+            Some(node) => self.headers(node),
+            None => Vec::new(),
+        };
+        let body = fields
+            .get("body")
+            .and_then(|node| self.checked_template(node, "request body"));
+        let auth = fields.get("auth").and_then(|node| self.auth(node));
+        let follow_redirects = fields
+            .get("follow_redirects")
+            .and_then(|node| self.reader.bool(node, "`follow_redirects`"));
+        let timeout = fields
+            .get("timeout")
+            .and_then(|node| self.reader.duration(node, "timeout"));
+        Some(RequestSpec {
+            method,
+            url: url?,
+            query,
+            headers,
+            body,
+            auth,
+            follow_redirects,
+            timeout,
+        })
+    }
+
+    fn query(&mut self, node: &Node) -> Vec<(String, Template)> {
+        let Some(entries) = self.reader.mapping(node, "query") else {
+            return Vec::new();
+        };
+        let mut query = Vec::new();
+        for (key, value) in entries.entries() {
+            let what = format!("query parameter `{}`", key.name);
+            if let Some(template) = self.checked_template(value, &what) {
+                query.push((key.name.clone(), template));
+            }
+        }
+        query
+    }
+
+    fn expect(&mut self, node: &Node) -> Option<Expectations> {
+        let fields = self.reader.fields(node, "expect", EXPECT_KEYS)?;
+        let status = match fields.get("status") {
+            Some(node) => self.status(node),
+            None => Some(StatusSpec::success()),
+        };
+        let headers = match fields.get("headers") {
+            Some(node) => self.header_expectations(node),
+            None => Vec::new(),
+        };
+        let body = match fields.get("body") {
+            Some(node) => self.body_matchers(node),
+            None => Vec::new(),
+        };
+        let max_duration = fields
+            .get("max_duration")
+            .and_then(|node| self.reader.duration(node, "max_duration"));
+        Some(Expectations {
+            status: status?,
+            headers,
+            body,
+            max_duration,
+        })
+    }
+
+    fn status(&mut self, node: &Node) -> Option<StatusSpec> {
+        let items: Vec<&Node> = match &node.value {
+            Value::Sequence(items) if !items.is_empty() => items.iter().collect(),
+            Value::Sequence(_) => {
+                self.reader.error(node.position, "invalid status: the list is empty");
+                return None;
+            }
+            _ => vec![node],
+        };
+        let mut patterns = Vec::new();
+        for item in items {
+            let parsed = match item.value.scalar_text() {
+                Some(text) if !matches!(item.value, Value::Bool(_)) => StatusPattern::parse(&text),
+                _ => Err(format!("invalid status: expected a code, class or range, found {}", item.value.kind())),
+            };
+            match parsed {
+                Ok(pattern) => patterns.push(pattern),
+                Err(message) => {
+                    self.reader.error(item.position, message);
+                }
+            }
+        }
+        (!patterns.is_empty()).then(|| StatusSpec::new(patterns))
+    }
+
+    fn header_expectations(&mut self, node: &Node) -> Vec<HeaderExpectation> {
+        let Some(entries) = self.reader.mapping(node, "expected headers") else {
+            return Vec::new();
+        };
+        let mut expectations = Vec::new();
+        for (key, value) in entries.entries() {
+            let what = format!("expected header `{}`", key.name);
+            let matcher = match &value.value {
+                Value::Mapping(_) => {
+                    let Some(fields) = self.reader.fields(value, &what, HEADER_MATCH_KEYS) else {
+                        continue;
+                    };
+                    match (fields.get("equals"), fields.get("regex")) {
+                        (Some(text), None) => self.reader.string(text, &what).map(TextMatcher::Exact),
+                        (None, Some(pattern)) => self.regex(pattern).map(TextMatcher::Regex),
+                        _ => {
+                            self.reader
+                                .error(value.position, format!("{what} needs exactly one of `equals` and `regex`"))
+                                .help = Some("write `equals: TEXT` or `regex: PATTERN`".to_string());
+                            None
+                        }
+                    }
+                }
+                _ => self.reader.string(value, &what).map(TextMatcher::Exact),
+            };
+            if let Some(matcher) = matcher {
+                expectations.push(HeaderExpectation {
+                    name: key.name.clone(),
+                    matcher,
+                });
+            }
+        }
+        expectations
+    }
+
+    fn body_matchers(&mut self, node: &Node) -> Vec<BodyMatcher> {
+        let Some(items) = self.reader.list(node, "body matchers") else {
+            return Vec::new();
+        };
+        items.iter().filter_map(|item| self.body_matcher(item)).collect()
+    }
+
+    fn body_matcher(&mut self, node: &Node) -> Option<BodyMatcher> {
+        let Value::Mapping(entries) = &node.value else {
+            self.reader
+                .error(node.position, format!("invalid body matcher: expected a mapping, found {}", node.value.kind()))
+                .help = Some(format!("start the matcher with one of {}", quote_list(MATCHER_KINDS)));
+            return None;
+        };
+        let is_path = entries
+            .iter()
+            .any(|(key, _)| key.name == "jsonpath" || key.name == "xpath");
+        if is_path {
+            return self.path_matcher(node);
+        }
+        let fields = self.reader.fields(node, "a body matcher", &["contains", "regex", "equals"])?;
+        let kinds: Vec<&str> = ["contains", "regex", "equals"]
+            .into_iter()
+            .filter(|kind| fields.has(kind))
+            .collect();
+        match kinds.as_slice() {
+            ["contains"] => {
+                let text = self.reader.string(fields.get("contains")?, "`contains`")?;
+                Some(BodyMatcher::Contains(text))
+            }
+            ["regex"] => self.regex(fields.get("regex")?).map(BodyMatcher::Regex),
+            ["equals"] => {
+                let text = self.reader.string(fields.get("equals")?, "`equals`")?;
+                Some(BodyMatcher::Equals(text))
+            }
+            [] => {
+                self.reader
+                    .error(node.position, "invalid body matcher: it sets no matcher")
+                    .help = Some(format!("use one of {}", quote_list(MATCHER_KINDS)));
+                None
+            }
+            _ => {
+                self.reader
+                    .error(node.position, format!("invalid body matcher: it sets {} together", quote_list(&kinds)))
+                    .help = Some("write each as its own list item".to_string());
+                None
+            }
+        }
+    }
+
+    fn path_matcher(&mut self, node: &Node) -> Option<BodyMatcher> {
+        let fields = self.reader.fields(node, "a body matcher", PATH_MATCHER_KEYS)?;
+        let predicates = self.predicates(&fields);
+        match (fields.get("jsonpath"), fields.get("xpath")) {
+            (Some(expression_node), None) => {
+                let expression = self.reader.non_empty_string(expression_node, "JSONPath")?;
+                match JsonPath::parse(&expression) {
+                    Ok(path) => Some(BodyMatcher::JsonPath {
+                        path,
+                        expression,
+                        predicates: predicates?,
+                    }),
+                    Err(error) => {
+                        let position = offset_position(expression_node, error.position().saturating_sub(1));
+                        self.reader
+                            .error(position, format!("invalid JSONPath `{expression}`: {}", error.message()))
+                            .help = Some("write an RFC 9535 JSONPath such as `$.SearchResult.total` or `$[*].id`".to_string());
+                        None
+                    }
+                }
+            }
+            (None, Some(expression_node)) => {
+                let expression = self.reader.non_empty_string(expression_node, "XPath")?;
+                match XPath::parse(&expression) {
+                    Ok(path) => Some(BodyMatcher::XPath {
+                        path,
+                        predicates: predicates?,
+                    }),
+                    Err(error) => {
+                        let position = offset_position(expression_node, error.offset);
+                        self.reader
+                            .error(position, format!("invalid XPath `{expression}`: {error}"))
+                            .help = Some("see the supported XPath subset in docs/suite-format.md".to_string());
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.reader
+                    .error(node.position, "invalid body matcher: it sets both `jsonpath` and `xpath`")
+                    .help = Some("write each as its own list item".to_string());
+                None
+            }
+        }
+    }
+
+    fn predicates(&mut self, fields: &Fields<'_>) -> Option<Vec<ValuePredicate>> {
+        let mut predicates = Vec::new();
+        let mut ok = true;
+        if let Some(node) = fields.get("exists") {
+            match self.reader.bool(node, "`exists`") {
+                Some(value) => predicates.push(ValuePredicate::Exists(value)),
+                None => ok = false,
+            }
+        }
+        if let Some(node) = fields.get("equals") {
+            match to_json(&node.value) {
+                Some(value) => predicates.push(ValuePredicate::Equals(value)),
+                None => {
+                    ok = false;
+                    self.reader.error(node.position, "invalid `equals`: the value cannot be compared with JSON");
+                }
+            }
+        }
+        if let Some(node) = fields.get("matches") {
+            match self.regex(node) {
+                Some(regex) => predicates.push(ValuePredicate::Matches(regex)),
+                None => ok = false,
+            }
+        }
+        if let Some(node) = fields.get("count") {
+            match &node.value {
+                Value::Integer(count) if *count >= 0 => {
+                    predicates.push(ValuePredicate::Count(usize::try_from(*count).unwrap_or(usize::MAX)));
+                }
+                _ => {
+                    ok = false;
+                    self.reader
+                        .error(node.position, format!("invalid `count`: expected a whole number, found {}", node.value.kind()));
+                }
+            }
+        }
+        if predicates.is_empty() {
+            predicates.push(ValuePredicate::Exists(true));
+        }
+        ok.then_some(predicates)
+    }
+
+    fn regex(&mut self, node: &Node) -> Option<Regex> {
+        let pattern = self.reader.string(node, "regex")?;
+        match Regex::new(&pattern) {
+            Ok(regex) => Some(regex),
+            Err(error) => {
+                let reason = regex_reason(&error);
+                self.reader
+                    .error(node.position, format!("invalid regex `{pattern}`: {reason}"))
+                    .help = Some("the syntax is Rust's regex crate (like RE2); escape literal characters such as `(`, `[` and `.` with `\\`".to_string());
+                None
+            }
+        }
+    }
+
+    fn hints(&mut self, node: &Node, check_ids: Option<&[String]>) -> Vec<HintRule> {
+        let Some(items) = self.reader.list(node, "hints") else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| self.hint(item, check_ids))
+            .collect()
+    }
+
+    fn hint(&mut self, node: &Node, check_ids: Option<&[String]>) -> Option<HintRule> {
+        let fields = self.reader.fields(node, "a hint rule", HINT_KEYS)?;
+        let id_node = self.reader.required(&fields, "id", "a hint rule");
+        let id = id_node.and_then(|node| self.identifier(node, "hint id"));
+        let title = self
+            .reader
+            .required(&fields, "title", "a hint rule")
+            .and_then(|node| self.reader.non_empty_string(node, "hint title"));
+        if let (Some(title), Some(node)) = (&title, fields.get("title"))
+            && title.contains('\n')
+        {
+            self.reader
+                .error(node.position, "invalid hint title: it spans several lines")
+                .help = Some("keep the title to one line and move the rest to `explanation`".to_string());
+        }
+        let explanation = self
+            .reader
+            .required(&fields, "explanation", "a hint rule")
+            .and_then(|node| self.reader.non_empty_string(node, "hint explanation"));
+        let when = match fields.get("when") {
+            Some(node) => self.condition(node, check_ids),
+            None => Some(HintCondition::default()),
+        };
+        Some(HintRule {
+            id: id?,
+            title: title?.trim().to_string(),
+            explanation: explanation?.trim_end().to_string(),
+            when: when?,
+            position: id_node.map_or(node.position, |node| node.position),
+        })
+    }
+
+    fn condition(&mut self, node: &Node, check_ids: Option<&[String]>) -> Option<HintCondition> {
+        let mut allowed: Vec<&str> = WHEN_KEYS.to_vec();
+        if check_ids.is_none() {
+            allowed.retain(|key| *key != "checks");
+        }
+        let fields = self.reader.fields(node, "a hint condition", &allowed)?;
+        let mut condition = HintCondition::default();
+        let mut ok = true;
+        if let Some(node) = fields.get("status") {
+            condition.status = self.status(node);
+            ok &= condition.status.is_some();
+        }
+        if let Some(node) = fields.get("error") {
+            for (name, position) in self.reader.string_list(node, "error kind") {
+                match ErrorKindPattern::parse(&name) {
+                    Some(pattern) => condition.error.push(pattern),
+                    None => {
+                        ok = false;
+                        let names = ErrorKindPattern::valid_names();
+                        let help = match did_you_mean(&name, &names) {
+                            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                            None => format!("valid kinds: {}", quote_list(&names)),
+                        };
+                        self.reader
+                            .error(position, format!("unknown error kind `{name}`"))
+                            .help = Some(help);
+                    }
+                }
+            }
+        }
+        if condition.status.is_some() && !condition.error.is_empty() {
+            self.reader
+                .error(fields.position, "a hint condition cannot require both a status and an error kind")
+                .help = Some("a status means a response arrived and an error kind means none did; split the rule in two".to_string());
+            ok = false;
+        }
+        if let Some(node) = fields.get("body") {
+            condition.body = self.regex(node);
+            ok &= condition.body.is_some();
+        }
+        if let Some(node) = fields.get("vantages") {
+            for (name, position) in self.reader.string_list(node, "vantage") {
+                if self.vantage_names.contains(&name) {
+                    condition.vantages.push(name);
+                    continue;
+                }
+                ok = false;
+                let names: Vec<&str> = self.vantage_names.iter().map(String::as_str).collect();
+                let help = match did_you_mean(&name, &names) {
+                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                    None => format!("the suite's vantages are {}", quote_list(&names)),
+                };
+                self.reader
+                    .error(position, format!("unknown vantage `{name}`"))
+                    .help = Some(help);
+            }
+        }
+        if let (Some(node), Some(check_ids)) = (fields.get("checks"), check_ids) {
+            for (id, position) in self.reader.string_list(node, "check id") {
+                if check_ids.contains(&id) {
+                    condition.checks.push(id);
+                    continue;
+                }
+                ok = false;
+                let ids: Vec<&str> = check_ids.iter().map(String::as_str).collect();
+                let help = match did_you_mean(&id, &ids) {
+                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                    None => format!("the suite's checks are {}", quote_list(&ids)),
+                };
+                self.reader
+                    .error(position, format!("unknown check `{id}`"))
+                    .help = Some(help);
+            }
+        }
+        ok.then_some(condition)
+    }
+
+    fn unique_hint_ids(&mut self, checks: &[Check], suite_hints: &[HintRule]) {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let all = checks
+            .iter()
+            .flat_map(|check| check.hints.iter())
+            .chain(suite_hints.iter());
+        let mut duplicates = Vec::new();
+        for rule in all {
+            match seen.get(rule.id.as_str()) {
+                Some(line) => duplicates.push((rule.position, rule.id.clone(), *line)),
+                None => {
+                    seen.insert(rule.id.as_str(), rule.position.line);
+                }
+            }
+        }
+        for (position, id, line) in duplicates {
+            self.reader
+                .error(position, format!("duplicate hint id `{id}`"))
+                .help = Some(format!("hint ids appear in reports and must be unique; `{id}` is already used on line {line}"));
+        }
+    }
+
+    /// A failing check without any rule still gets the generic diagnosis, but that helps
+    /// nobody on a ticket, so the author hears about it.
+    fn warn_unhinted(&mut self, checks: &[Check], suite_hints: &[HintRule]) {
+        let covered: HashSet<&str> = suite_hints
+            .iter()
+            .flat_map(|rule| rule.when.checks.iter().map(String::as_str))
+            .collect();
+        let suite_wide = suite_hints.iter().any(|rule| rule.when.checks.is_empty());
+        for check in checks {
+            if check.hints.is_empty() && !suite_wide && !covered.contains(check.id.as_str()) {
+                self.reader
+                    .warning(check.position, format!("check `{}` has no hint rules", check.id))
+                    .help = Some("add `hints:` that say what a failure means and what to check next".to_string());
+            }
+        }
+    }
+
+    /// Reads an id or name used in reports and on the command line.
+    fn identifier(&mut self, node: &Node, what: &str) -> Option<String> {
+        let text = self.reader.non_empty_string(node, what)?;
+        let valid = text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid {
+            self.reader
+                .error(node.position, format!("invalid {what} `{text}`"))
+                .help = Some("use letters, digits, `-`, `_` and `.` only".to_string());
+            return None;
+        }
+        Some(text)
+    }
+}
+
+/// Keeps the line of a regex error that names the problem, dropping the pattern echo and the
+/// caret the regex crate prints.
+fn regex_reason(error: &regex::Error) -> String {
+    let text = error.to_string();
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix("error: "))
+        .unwrap_or(text.lines().last().unwrap_or_default())
+        .to_string()
+}
+
+fn to_json(value: &Value) -> Option<serde_json::Value> {
+    Some(match value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Integer(i) => match i64::try_from(*i) {
+            Ok(i) => serde_json::Value::from(i),
+            Err(_) => serde_json::Value::from(u64::try_from(*i).ok()?),
+        },
+        Value::Float(f) => serde_json::Value::from(serde_json::Number::from_f64(*f)?),
+        Value::String(s) => serde_json::Value::String(s.clone()),
+        Value::Sequence(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .map(|item| to_json(&item.value))
+                .collect::<Option<_>>()?,
+        ),
+        Value::Mapping(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .map(|(key, node)| Some((key.name.clone(), to_json(&node.value)?)))
+                .collect::<Option<_>>()?,
+        ),
+    })
+}
+
+/// Turns a suite name into an id: lowercase letters and digits joined by `-`.
+fn slug(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-').to_string();
+    if slug.is_empty() { "suite".to_string() } else { slug }
+}
+
+fn relative_to(suite_path: &Path, file: &str) -> PathBuf {
+    let file = Path::new(file);
+    if file.is_absolute() {
+        return file.to_path_buf();
+    }
+    suite_path
+        .parent()
+        .map_or_else(|| file.to_path_buf(), |folder| folder.join(file))
+}

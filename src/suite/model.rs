@@ -1,0 +1,221 @@
+//! A loaded, validated suite: every regex, JSONPath and XPath is compiled and every variable
+//! reference is known to exist.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use regex::Regex;
+use serde_json_path::JsonPath;
+
+use crate::assert::xpath::XPath;
+use crate::error_kind::ErrorKindPattern;
+use crate::suite::status::StatusSpec;
+use crate::suite::template::Template;
+use crate::suite::yaml::Position;
+
+/// The timeout of a check when neither the check nor the suite's defaults set one.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Debug)]
+pub struct Suite {
+    /// The file the suite was loaded from, as given.
+    pub path: PathBuf,
+    /// Stable identifier used in JUnit class names and to match runs when merging.
+    pub id: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub variables: Vec<VariableDef>,
+    pub defaults: Defaults,
+    /// Never empty: a suite without `vantages` gets one named `default`.
+    pub vantages: Vec<Vantage>,
+    pub checks: Vec<Check>,
+    /// Suite-wide hint rules, consulted after a check's own rules.
+    pub hints: Vec<HintRule>,
+}
+
+impl Suite {
+    pub fn vantage(&self, name: &str) -> Option<&Vantage> {
+        self.vantages.iter().find(|vantage| vantage.name == name)
+    }
+
+    pub fn variable(&self, name: &str) -> Option<&VariableDef> {
+        self.variables.iter().find(|variable| variable.name == name)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct VariableDef {
+    pub name: String,
+    pub source: VariableSource,
+    /// Secret values are masked in every output.
+    pub secret: bool,
+    pub description: Option<String>,
+    pub position: Position,
+}
+
+#[derive(Clone, Debug)]
+pub enum VariableSource {
+    Literal(String),
+    /// Read from an environment variable; without a default, the variable is required.
+    Env { name: String, default: Option<String> },
+}
+
+#[derive(Clone, Debug)]
+pub struct Defaults {
+    pub base_url: Option<Template>,
+    pub headers: Vec<(String, Template)>,
+    pub auth: Auth,
+    pub timeout: Duration,
+    pub tls: TlsSettings,
+    pub follow_redirects: bool,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            base_url: None,
+            headers: Vec::new(),
+            auth: Auth::None,
+            timeout: DEFAULT_TIMEOUT,
+            tls: TlsSettings::default(),
+            follow_redirects: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TlsSettings {
+    /// PEM file of extra CA certificates, trusted in addition to the system roots. A relative
+    /// path is relative to the suite file.
+    pub ca_file: Option<PathBuf>,
+    /// Skip certificate verification. Only ever true when written explicitly; every report
+    /// flags it.
+    pub insecure: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Auth {
+    None,
+    Basic { user: Template, password: Template },
+}
+
+#[derive(Clone, Debug)]
+pub struct Vantage {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub request: RequestSpec,
+    pub expect: Expectations,
+    pub hints: Vec<HintRule>,
+    pub position: Position,
+}
+
+#[derive(Clone, Debug)]
+pub struct RequestSpec {
+    pub method: String,
+    /// Absolute, or a path joined to the base URL.
+    pub url: Template,
+    pub query: Vec<(String, Template)>,
+    pub headers: Vec<(String, Template)>,
+    pub body: Option<Template>,
+    /// `None` inherits the defaults' authentication.
+    pub auth: Option<Auth>,
+    pub follow_redirects: Option<bool>,
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expectations {
+    pub status: StatusSpec,
+    pub headers: Vec<HeaderExpectation>,
+    pub body: Vec<BodyMatcher>,
+    pub max_duration: Option<Duration>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HeaderExpectation {
+    pub name: String,
+    pub matcher: TextMatcher,
+}
+
+#[derive(Clone, Debug)]
+pub enum TextMatcher {
+    Exact(String),
+    Regex(Regex),
+}
+
+#[derive(Clone, Debug)]
+pub enum BodyMatcher {
+    Contains(String),
+    Regex(Regex),
+    /// The whole body, ignoring leading and trailing whitespace.
+    Equals(String),
+    JsonPath {
+        path: JsonPath,
+        expression: String,
+        predicates: Vec<ValuePredicate>,
+    },
+    XPath {
+        path: XPath,
+        predicates: Vec<ValuePredicate>,
+    },
+}
+
+impl BodyMatcher {
+    /// Describes the matcher for reports: `body regex "..."`, `body jsonpath $.a`.
+    pub fn describe(&self) -> String {
+        match self {
+            BodyMatcher::Contains(text) => format!("body contains {text:?}"),
+            BodyMatcher::Regex(regex) => format!("body regex {:?}", regex.as_str()),
+            BodyMatcher::Equals(_) => "body equals".to_string(),
+            BodyMatcher::JsonPath { expression, .. } => format!("body jsonpath {expression}"),
+            BodyMatcher::XPath { path, .. } => format!("body xpath {}", path.as_str()),
+        }
+    }
+}
+
+/// A condition on the values a JSONPath or XPath selects.
+#[derive(Clone, Debug)]
+pub enum ValuePredicate {
+    /// At least one node selected (`true`) or none (`false`).
+    Exists(bool),
+    /// The selected value equals this one: the single node when one is selected, the list of
+    /// nodes otherwise. XPath compares text.
+    Equals(serde_json::Value),
+    /// At least one node is selected and every selected value matches.
+    Matches(Regex),
+    Count(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct HintRule {
+    pub id: String,
+    pub title: String,
+    /// Markdown.
+    pub explanation: String,
+    pub when: HintCondition,
+    pub position: Position,
+}
+
+/// Every condition that is set must hold for the rule to match.
+#[derive(Clone, Debug, Default)]
+pub struct HintCondition {
+    /// The response status; requires a response.
+    pub status: Option<StatusSpec>,
+    /// The transport error; requires that no response arrived.
+    pub error: Vec<ErrorKindPattern>,
+    /// A regex the response body matches.
+    pub body: Option<Regex>,
+    /// Vantages the rule applies at; empty means all.
+    pub vantages: Vec<String>,
+    /// Checks a suite-wide rule applies to; empty means all.
+    pub checks: Vec<String>,
+}
