@@ -2,10 +2,12 @@
 //! points, with JUnit, Markdown and JSON reports.
 
 pub mod assert;
+pub mod cli;
 pub mod diagnose;
 pub mod error_kind;
+pub mod mock_ise;
+pub mod report;
 pub mod results;
 pub mod run;
 pub mod secret;
 pub mod suite;
-pub mod mock_ise;

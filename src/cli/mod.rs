@@ -1,0 +1,145 @@
+//! The command line: argument definitions, the commands, and the mapping of every outcome to
+//! an exit code.
+
+mod demo;
+mod mock;
+mod run;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Exit codes, documented in the README and in `--help`.
+pub mod exit {
+    /// Every check passed (or was skipped).
+    pub const PASSED: u8 = 0;
+    /// At least one check failed or could not get a response.
+    pub const FAILED: u8 = 1;
+    /// The suite file or the command line is invalid; nothing was sent.
+    pub const USAGE: u8 = 2;
+    /// gatecheck could not do its own work: write a report, start the simulator.
+    pub const INTERNAL: u8 = 3;
+}
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  every check passed
+  1  at least one check failed or got no response
+  2  invalid suite file or command line; nothing was sent
+  3  gatecheck could not write a report or start the simulator";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gatecheck",
+    version,
+    about = "Run declarative connectivity checks against an API gateway from a named vantage point",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a suite from one vantage point and write reports.
+    #[command(after_help = AFTER_HELP)]
+    Run(RunArgs),
+    /// Load suite files and report every problem without sending anything.
+    #[command(after_help = AFTER_HELP)]
+    Validate(ValidateArgs),
+    /// Serve a simulated Cisco ISE API gateway over HTTPS for trying suites out.
+    MockIse(MockIseArgs),
+    /// Run the bundled ISE suite against the built-in simulator, healthy and with a fault.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Suite file (YAML).
+    suite: PathBuf,
+    /// Vantage point to run from, as named in the suite's `vantages` (default: the first).
+    #[arg(long, value_name = "NAME")]
+    vantage: Option<String>,
+    /// Set a suite variable, overriding the suite and the environment; repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// PEM file of CA certificates to trust in addition to the system roots.
+    #[arg(long, value_name = "PATH")]
+    ca_file: Option<PathBuf>,
+    /// Skip TLS certificate verification; every report flags the run as insecure.
+    #[arg(long)]
+    insecure: bool,
+    /// Checks in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    concurrency: u16,
+    /// Write a JUnit XML report to PATH.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Write a Markdown report to PATH.
+    #[arg(long, value_name = "PATH")]
+    markdown: Option<PathBuf>,
+    /// Write a JSON report to PATH.
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Suite files (YAML).
+    #[arg(required = true)]
+    suites: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MockIseArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8443", value_name = "ADDR")]
+    listen: std::net::SocketAddr,
+    /// Behaviour to simulate: healthy, ers-disabled, openapi-disabled, gateway-3.0,
+    /// bad-credentials, locked-user, not-routed, not-mnt-node.
+    #[arg(long, default_value = "healthy", value_name = "NAME")]
+    scenario: String,
+    /// Write the PEM of the CA that signed the server certificate to PATH.
+    #[arg(long, value_name = "PATH")]
+    ca_out: Option<PathBuf>,
+    /// API user the simulator accepts.
+    #[arg(long, default_value = crate::mock_ise::DEFAULT_USER)]
+    user: String,
+    /// Password the simulator accepts.
+    #[arg(long, default_value = crate::mock_ise::DEFAULT_PASSWORD, hide_default_value = false)]
+    password: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's reports.
+    #[arg(long, default_value = "gatecheck-demo", value_name = "DIR")]
+    out: PathBuf,
+}
+
+/// Parses the command line, runs the command and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(exit::INTERNAL);
+        }
+    };
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run::run(args).await,
+            Command::Validate(args) => validate::validate(args),
+            Command::MockIse(args) => mock::mock_ise(args).await,
+            Command::Demo(args) => demo::demo(args).await,
+        }
+    });
+    ExitCode::from(code)
+}

@@ -1,0 +1,143 @@
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{RunArgs, exit};
+use crate::report::{self, ReportPaths, console};
+use crate::results::{RunResults, Summary};
+use crate::run::{self, Clients, RunOptions, plan::parse_override};
+use crate::suite::{Suite, load_file};
+
+pub async fn run(args: RunArgs) -> u8 {
+    let loaded = match load_file(&args.suite) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("{error}");
+            return exit::USAGE;
+        }
+    };
+    if let Some(warnings) = &loaded.warnings {
+        eprintln!("{warnings}");
+    }
+    let mut vars = Vec::new();
+    for text in &args.vars {
+        match parse_override(text) {
+            Ok(pair) => vars.push(pair),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let options = RunOptions {
+        vantage: args.vantage,
+        vars,
+        ca_file: args.ca_file,
+        insecure: args.insecure,
+        concurrency: usize::from(args.concurrency),
+        ..RunOptions::default()
+    };
+    let paths = ReportPaths {
+        junit: args.junit,
+        markdown: args.markdown,
+        json: args.json,
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    match run_suite(Arc::new(loaded.suite), &options, &paths, &env).await {
+        Ok(results) if results.summary.is_success() => exit::PASSED,
+        Ok(_) => exit::FAILED,
+        Err(code) => code,
+    }
+}
+
+/// Runs a loaded suite with console output, writes the reports and returns the results, or
+/// the exit code of the error that stopped it (after printing the error).
+pub async fn run_suite(
+    suite: Arc<Suite>,
+    options: &RunOptions,
+    paths: &ReportPaths,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<RunResults, u8> {
+    let plan = match run::plan(&suite, options, env) {
+        Ok(plan) => plan,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Err(exit::USAGE);
+        }
+    };
+    let clients = match Clients::new(&plan.tls) {
+        Ok(clients) => clients,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Err(exit::USAGE);
+        }
+    };
+    let redactor = plan.redactor.clone();
+    let styles = console::Styles::detect(std::io::stdout().is_terminal());
+    let id_width = suite.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+
+    let header = header_results(&suite, &plan);
+    print_flush(&console::header(&header, &styles));
+    let results = run::execute(Arc::clone(&suite), plan, clients, |check| {
+        print_flush(&format!("{}\n", console::check_line(check, id_width, &styles)));
+    })
+    .await;
+    print_flush(&console::footer(&results, &styles));
+
+    match report::write_reports(std::slice::from_ref(&results), paths, &redactor) {
+        Ok(written) => {
+            for path in written {
+                println!("wrote {}", display(&path));
+            }
+            Ok(results)
+        }
+        Err(error) => {
+            eprintln!("error: {}", error_chain(&error));
+            Err(exit::INTERNAL)
+        }
+    }
+}
+
+/// Run-level fields for the console header, printed before any check finishes.
+fn header_results(suite: &Suite, plan: &run::Plan) -> RunResults {
+    RunResults {
+        format: crate::results::FORMAT.to_string(),
+        format_version: crate::results::FORMAT_VERSION,
+        gatecheck_version: env!("CARGO_PKG_VERSION").to_string(),
+        suite: run::execute::suite_info(suite),
+        vantage: crate::results::VantageInfo {
+            name: plan.vantage.name.clone(),
+            description: plan.vantage.description.clone(),
+        },
+        target: plan.target.clone(),
+        host: run::execute::host_name(),
+        started_at: run::execute::now_rfc3339(),
+        finished_at: String::new(),
+        duration_ms: 0,
+        insecure: plan.tls.insecure,
+        summary: Summary::default(),
+        checks: Vec::new(),
+    }
+}
+
+fn print_flush(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout (`gatecheck run ... | head`) must not stop the run or lose the reports.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
+}
+
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

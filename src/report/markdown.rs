@@ -1,0 +1,407 @@
+//! The Markdown report, to paste into a change ticket or a pull request.
+//!
+//! Text from the results is escaped for where it lands: inline text gets backslash escapes,
+//! code spans and fenced blocks get a backtick fence longer than any backtick run inside, and
+//! table cells lose their line breaks. So no check name or response body can close a table,
+//! open a heading or end a code block early. The one exception is a diagnosis explanation,
+//! which is Markdown written by the suite author and is included as it is.
+//!
+//! The layout follows GitHub Flavored Markdown, which GitHub, GitLab and most ticket systems
+//! render.
+
+use std::fmt::Write as _;
+
+use super::text::{format_check_count, format_counts, format_duration, visible_controls};
+use crate::results::{CheckResult, Outcome, ResponseInfo, RunResults};
+
+/// Renders a document titled after the suites, with one section per run.
+pub fn render(runs: &[RunResults]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for run in runs {
+        if !names.contains(&run.suite.name.as_str()) {
+            names.push(&run.suite.name);
+        }
+    }
+
+    let mut text = String::from("# gatecheck report");
+    if !names.is_empty() {
+        let _ = write!(text, ": {}", inline(&names.join(", ")));
+    }
+    text.push_str("\n\n");
+
+    if runs.is_empty() {
+        text.push_str("No runs.\n");
+    }
+    for run in runs {
+        write_run(&mut text, run);
+    }
+
+    // A single trailing line break, whatever the last section ended with.
+    let trimmed = text.trim_end().len();
+    text.truncate(trimmed);
+    text.push('\n');
+    text
+}
+
+fn write_run(text: &mut String, run: &RunResults) {
+    let _ = writeln!(
+        text,
+        "## {}: {} vantage\n",
+        inline(&run.suite.name),
+        code(&run.vantage.name, Cell::No)
+    );
+    write_overview(text, run);
+    if run.insecure {
+        text.push_str(
+            "> ⚠️ **INSECURE:** TLS certificate verification was turned off for at least one \
+             check, so these results do not show that the server certificates are valid.\n\n",
+        );
+    }
+    write_checks_table(text, run);
+
+    let problems: Vec<&CheckResult> = run
+        .checks
+        .iter()
+        .filter(|check| matches!(check.outcome, Outcome::Failed | Outcome::Error))
+        .collect();
+    if !problems.is_empty() {
+        text.push_str("### Failures\n\n");
+        for check in problems {
+            write_problem(text, check);
+        }
+    }
+}
+
+fn write_overview(text: &mut String, run: &RunResults) {
+    let suite = &run.suite;
+    let mut suite_cell = format!(
+        "{} ({}",
+        inline(&suite.name),
+        code(&suite.id, Cell::Yes)
+    );
+    if let Some(version) = &suite.version {
+        let _ = write!(suite_cell, ", version {}", inline(version));
+    }
+    suite_cell.push(')');
+
+    let mut vantage_cell = code(&run.vantage.name, Cell::Yes);
+    if let Some(description) = &run.vantage.description {
+        let _ = write!(vantage_cell, ": {}", inline(description));
+    }
+
+    let target_cell = if run.target.is_empty() {
+        "none: each check gives a full URL".to_string()
+    } else {
+        code(&run.target, Cell::Yes)
+    };
+
+    let summary = &run.summary;
+    let verdict = if summary.is_success() {
+        "✅ passed"
+    } else {
+        "❌ failed"
+    };
+    let result_cell = format!(
+        "{verdict}: {} ({})",
+        format_counts(summary),
+        format_check_count(summary.total)
+    );
+
+    let rows = [
+        ("Suite", suite_cell),
+        ("Target", target_cell),
+        ("Vantage", vantage_cell),
+        ("Host", code(&run.host, Cell::Yes)),
+        ("Started", inline(&run.started_at)),
+        ("Duration", format_duration(run.duration_ms)),
+        ("gatecheck", inline(&run.gatecheck_version)),
+        ("Result", result_cell),
+    ];
+    text.push_str("| Property | Value |\n|---|---|\n");
+    for (name, value) in rows {
+        let _ = writeln!(text, "| {name} | {value} |");
+    }
+    text.push('\n');
+}
+
+fn write_checks_table(text: &mut String, run: &RunResults) {
+    text.push_str("### Checks\n\n");
+    if run.checks.is_empty() {
+        text.push_str("The suite has no checks.\n\n");
+        return;
+    }
+
+    text.push_str("| Check | Result | Expected | Got | Duration |\n|---|---|---|---|---|\n");
+    for check in &run.checks {
+        let mut check_cell = format!(
+            "{} {}",
+            code(&check.id, Cell::Yes),
+            inline(&check.name)
+        );
+        if check.insecure {
+            check_cell.push_str(" (TLS not verified)");
+        }
+        let result_cell = match check.outcome {
+            Outcome::Passed => "✅ passed",
+            Outcome::Failed => "❌ failed",
+            Outcome::Error => "⚠️ error",
+            Outcome::Skipped => "⏭️ skipped",
+        };
+        let got_cell = match (check.outcome, &check.skip_reason) {
+            (Outcome::Skipped, Some(reason)) => format!("not run: {}", inline(reason)),
+            _ => code(&check.got(), Cell::Yes),
+        };
+        let duration_cell = match check.outcome {
+            Outcome::Skipped => "—".to_string(),
+            _ => format_duration(check.duration_ms),
+        };
+        let _ = writeln!(
+            text,
+            "| {check_cell} | {result_cell} | {} | {got_cell} | {duration_cell} |",
+            code(&check.expected_status, Cell::Yes)
+        );
+    }
+    text.push('\n');
+}
+
+/// Writes the details of one failed or errored check under its own heading.
+fn write_problem(text: &mut String, check: &CheckResult) {
+    let mark = match check.outcome {
+        Outcome::Failed => "❌",
+        _ => "⚠️",
+    };
+    let _ = writeln!(
+        text,
+        "#### {mark} {}: {}\n",
+        code(&check.id, Cell::No),
+        inline(&check.name)
+    );
+
+    let _ = writeln!(
+        text,
+        "- Request: {}",
+        code(&check.request.line(), Cell::No)
+    );
+    if let Some(response) = &check.response {
+        let status_line = format!("{} {}", response.http_version, response.status);
+        let _ = writeln!(text, "- Response: {}", code(&status_line, Cell::No));
+    }
+    if let Some(error) = &check.error {
+        let _ = writeln!(
+            text,
+            "- No response: {}: {}",
+            code(&error.kind, Cell::No),
+            inline(&error.message)
+        );
+    }
+    for failure in &check.failures {
+        let _ = writeln!(
+            text,
+            "- {}: expected {}, got {}",
+            inline(&failure.expectation),
+            code(&failure.expected, Cell::No),
+            code(&failure.actual, Cell::No)
+        );
+    }
+    text.push('\n');
+
+    if let Some(diagnosis) = &check.diagnosis {
+        let _ = writeln!(
+            text,
+            "**{}** ({})\n",
+            inline(&diagnosis.title),
+            code(&diagnosis.id, Cell::No)
+        );
+        let explanation = visible_controls(diagnosis.explanation.trim());
+        if !explanation.is_empty() {
+            let _ = writeln!(text, "{explanation}\n");
+        }
+    }
+
+    if let Some(response) = &check.response {
+        write_response_details(text, response);
+    }
+}
+
+fn write_response_details(text: &mut String, response: &ResponseInfo) {
+    if !response.headers.is_empty() {
+        text.push_str("Response headers:\n\n");
+        for header in &response.headers {
+            let header_line = format!("{}: {}", header.name, header.value);
+            let _ = writeln!(text, "- {}", code(&header_line, Cell::No));
+        }
+        text.push('\n');
+    }
+
+    let truncated = if response.body_truncated {
+        ", truncated"
+    } else {
+        ""
+    };
+    match response.body_excerpt.as_deref() {
+        Some(excerpt) if !excerpt.is_empty() => {
+            let _ = writeln!(
+                text,
+                "Body excerpt ({} bytes received{truncated}):\n",
+                response.body_bytes
+            );
+            text.push_str(&fenced(excerpt, fence_language(response)));
+            text.push('\n');
+        }
+        _ => {
+            let _ = writeln!(
+                text,
+                "Body: none captured ({} bytes received{truncated}).\n",
+                response.body_bytes
+            );
+        }
+    }
+}
+
+/// Whether text goes into a table cell, where `|` ends the cell even inside a code span.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cell {
+    Yes,
+    No,
+}
+
+/// Escapes text for inline Markdown: line breaks become spaces, and the ASCII punctuation that
+/// starts emphasis, links, code, HTML, entities, math or table cells gets a backslash, so the
+/// result is safe in table cells too.
+fn inline(text: &str) -> String {
+    let text = visible_controls(text);
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '\n' | '\t' => escaped.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' | '$' => {
+                escaped.push('\\');
+                escaped.push(character);
+            }
+            _ => escaped.push(character),
+        }
+    }
+    escaped
+}
+
+/// Wraps text in a code span whose backtick fence is longer than any backtick run inside.
+fn code(text: &str, cell: Cell) -> String {
+    let mut content: String = visible_controls(text)
+        .chars()
+        .map(|character| match character {
+            '\n' | '\t' => ' ',
+            _ => character,
+        })
+        .collect();
+    if content.is_empty() {
+        return "(empty)".to_string();
+    }
+    if cell == Cell::Yes {
+        // GitHub Flavored Markdown splits table rows at `|` before it parses code spans, and
+        // reads `\|` as a literal pipe in both places.
+        content = content.replace('|', "\\|");
+    }
+
+    let fence = "`".repeat(longest_backtick_run(&content) + 1);
+    // CommonMark strips one space from each side of a code span, which lets a span start or
+    // end with a backtick without it joining the fence.
+    let padded = content.starts_with('`')
+        || content.ends_with('`')
+        || (content.starts_with(' ') && content.ends_with(' '));
+    if padded {
+        format!("{fence} {content} {fence}")
+    } else {
+        format!("{fence}{content}{fence}")
+    }
+}
+
+/// Renders a fenced code block that no line of `text` can close.
+fn fenced(text: &str, language: &str) -> String {
+    let text = visible_controls(text);
+    let fence = "`".repeat((longest_backtick_run(&text) + 1).max(3));
+    let mut block = format!("{fence}{language}\n{text}");
+    if !block.ends_with('\n') {
+        block.push('\n');
+    }
+    block.push_str(&fence);
+    block.push('\n');
+    block
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    let mut longest = 0;
+    let mut current = 0;
+    for character in text.chars() {
+        if character == '`' {
+            current += 1;
+            longest = longest.max(current);
+        } else {
+            current = 0;
+        }
+    }
+    longest
+}
+
+/// Picks the highlighting language for a body excerpt from its `Content-Type` header.
+fn fence_language(response: &ResponseInfo) -> &'static str {
+    let content_type = response
+        .headers
+        .iter()
+        .find(|header| header.name.eq_ignore_ascii_case("content-type"))
+        .map(|header| header.value.to_ascii_lowercase())
+        .unwrap_or_default();
+    if content_type.contains("json") {
+        "json"
+    } else if content_type.contains("html") {
+        "html"
+    } else if content_type.contains("xml") {
+        "xml"
+    } else {
+        "text"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_escapes_markup() {
+        assert_eq!(inline("*a* <b> | c"), "\\*a\\* \\<b\\> \\| c");
+    }
+
+    #[test]
+    fn inline_joins_lines() {
+        assert_eq!(inline("a\nb"), "a b");
+    }
+
+    #[test]
+    fn code_fence_outgrows_backticks() {
+        assert_eq!(code("a``b", Cell::No), "```a``b```");
+    }
+
+    #[test]
+    fn code_pads_edge_backtick() {
+        assert_eq!(code("`a", Cell::No), "`` `a ``");
+    }
+
+    #[test]
+    fn code_escapes_pipe_in_cell() {
+        assert_eq!(code("a|b", Cell::Yes), "`a\\|b`");
+    }
+
+    #[test]
+    fn code_keeps_pipe_outside_cell() {
+        assert_eq!(code("a|b", Cell::No), "`a|b`");
+    }
+
+    #[test]
+    fn fenced_outgrows_backticks() {
+        assert_eq!(fenced("````\n", "text"), "`````text\n````\n`````\n");
+    }
+
+    #[test]
+    fn fenced_minimum_three() {
+        assert_eq!(fenced("a", ""), "```\na\n```\n");
+    }
+}

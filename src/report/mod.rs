@@ -1,0 +1,141 @@
+//! Reports made from [`RunResults`]: console lines while a run is in progress, and JUnit,
+//! Markdown and JSON files written once it has finished.
+//!
+//! Each format is one module that turns results into text. This module writes the files:
+//! atomically, and after one more pass of the redactor over everything written.
+
+pub mod console;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+
+mod redact;
+mod text;
+
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use crate::results::RunResults;
+use crate::secret::Redactor;
+
+pub use text::format_duration;
+
+/// Paths of the report files to write. `None` skips that format.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReportPaths {
+    pub junit: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Creating the folder, writing the temporary file or renaming it over `path` failed. The
+    /// I/O error is the [`source`](std::error::Error::source), not part of the message.
+    #[error("failed to write report {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// A JSON report contains one run per file, so merged runs cannot be written as JSON.
+    #[error(
+        "a JSON report holds exactly one run, but {count} runs were given; write one JSON file per run"
+    )]
+    JsonRunCount { count: usize },
+}
+
+/// Renders and writes every report that `paths` requests, and returns the paths written, in
+/// the order JUnit, Markdown, JSON.
+///
+/// Every string in `runs` is redacted before rendering, and the rendered text once more before
+/// writing, although the results should already be redacted. The first pass catches secrets
+/// that XML or JSON escaping would hide from the second. The second pass catches text that a
+/// format adds around the results.
+///
+/// The JSON report requires exactly one run. That is checked before any file is written, so an
+/// error leaves no partial set of reports behind.
+pub fn write_reports(
+    runs: &[RunResults],
+    paths: &ReportPaths,
+    redactor: &Redactor,
+) -> Result<Vec<PathBuf>, ReportError> {
+    if paths.json.is_some() && runs.len() != 1 {
+        return Err(ReportError::JsonRunCount { count: runs.len() });
+    }
+
+    let runs = redact::redact_runs(runs, redactor);
+    let mut written = Vec::new();
+
+    if let Some(path) = &paths.junit {
+        write_redacted(path, &junit::render(&runs), redactor)?;
+        written.push(path.clone());
+    }
+    if let Some(path) = &paths.markdown {
+        write_redacted(path, &markdown::render(&runs), redactor)?;
+        written.push(path.clone());
+    }
+    if let (Some(path), [run]) = (&paths.json, runs.as_slice()) {
+        write_redacted(path, &json::render(run), redactor)?;
+        written.push(path.clone());
+    }
+
+    Ok(written)
+}
+
+fn write_redacted(path: &Path, text: &str, redactor: &Redactor) -> Result<(), ReportError> {
+    write_atomically(path, redactor.redact(text).as_bytes())
+}
+
+/// Writes `contents` to `path` so that a reader sees either the old file or the whole new one,
+/// never part of it.
+///
+/// The contents go to a temporary file in the same folder, which is flushed to disk and then
+/// renamed over `path`. Missing parent folders are created. On Unix the folder is flushed too,
+/// so the rename survives a crash, and the new file gets the permissions a plain create would
+/// (0666 less the umask) rather than the owner-only mode of temporary files. When any step
+/// fails, the temporary file is removed and the error carries `path`.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), ReportError> {
+    write_atomically_io(path, contents).map_err(|source| ReportError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn write_atomically_io(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let Some(file_name) = path.file_name() else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the path does not end in a file name",
+        ));
+    };
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(folder)?;
+
+    // A dot prefix hides the temporary file from globs such as `*.xml` that CI uses to collect
+    // reports.
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(file_name);
+    prefix.push(".");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+
+    let mut temporary = builder.tempfile_in(folder)?;
+    temporary.write_all(contents)?;
+    temporary.as_file().sync_all()?;
+    temporary.persist(path).map_err(|error| error.error)?;
+
+    #[cfg(unix)]
+    fs::File::open(folder)?.sync_all()?;
+
+    Ok(())
+}
