@@ -72,7 +72,9 @@ pub fn evaluate(expect: &Expectations, response: &Response<'_>) -> Vec<Expectati
     for matcher in expect.body.iter().filter(|_| !status_failed) {
         if let Some(mut failure) = body.check(matcher) {
             if response.body_truncated {
-                failure.actual.push_str(" (the body was longer than the capture limit; only its start was matched)");
+                failure.actual.push_str(
+                    " (the body was longer than the capture limit; only its start was matched)",
+                );
             }
             failures.push(failure);
         }
@@ -138,23 +140,35 @@ impl<'a> Body<'a> {
             } => {
                 let document = match self.json() {
                     Ok(document) => document,
-                    Err(problem) => return fail(describe_predicates(predicates), format!("body is not JSON: {problem}")),
+                    Err(problem) => {
+                        return fail(
+                            describe_predicates(predicates),
+                            format!("body is not JSON: {problem}"),
+                        );
+                    }
                 };
                 let nodes: Vec<serde_json::Value> =
                     path.query(document).all().into_iter().cloned().collect();
-                check_predicates(predicates, &nodes).and_then(|(expected, actual)| fail(expected, actual))
+                check_predicates(predicates, &nodes)
+                    .and_then(|(expected, actual)| fail(expected, actual))
             }
             BodyMatcher::XPath { path, predicates } => {
                 let document = match self.xml() {
                     Ok(document) => document,
-                    Err(problem) => return fail(describe_predicates(predicates), format!("body is not XML: {problem}")),
+                    Err(problem) => {
+                        return fail(
+                            describe_predicates(predicates),
+                            format!("body is not XML: {problem}"),
+                        );
+                    }
                 };
                 let nodes: Vec<serde_json::Value> = path
                     .select(document)
                     .into_iter()
                     .map(serde_json::Value::String)
                     .collect();
-                check_predicates(predicates, &nodes).and_then(|(expected, actual)| fail(expected, actual))
+                check_predicates(predicates, &nodes)
+                    .and_then(|(expected, actual)| fail(expected, actual))
             }
         }
     }
@@ -201,7 +215,10 @@ fn check_predicates(
             ValuePredicate::Count(count) => nodes.len() == *count,
         };
         if !holds {
-            return Some((describe_predicate(predicate), describe_nodes(predicate, nodes)));
+            return Some((
+                describe_predicate(predicate),
+                describe_nodes(predicate, nodes),
+            ));
         }
     }
     None
@@ -214,10 +231,14 @@ fn values_equal(actual: &serde_json::Value, expected: &serde_json::Value) -> boo
         return true;
     }
     match (actual, expected) {
-        (serde_json::Value::String(text), other @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_)))
-        | (other @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_)), serde_json::Value::String(text)) => {
-            text.trim() == other.to_string()
-        }
+        (
+            serde_json::Value::String(text),
+            other @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_)),
+        )
+        | (
+            other @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_)),
+            serde_json::Value::String(text),
+        ) => text.trim() == other.to_string(),
         _ => false,
     }
 }

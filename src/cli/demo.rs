@@ -47,7 +47,11 @@ pub async fn demo(args: DemoArgs) -> u8 {
     exit::PASSED
 }
 
-async fn run_scenario(suite: &Arc<Suite>, scenario: Scenario, out: &Path) -> Result<Vec<PathBuf>, u8> {
+async fn run_scenario(
+    suite: &Arc<Suite>,
+    scenario: Scenario,
+    out: &Path,
+) -> Result<Vec<PathBuf>, u8> {
     let options = MockIseOptions {
         listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         scenario,
@@ -58,7 +62,10 @@ async fn run_scenario(suite: &Arc<Suite>, scenario: Scenario, out: &Path) -> Res
     let simulator = match MockIse::start(options).await {
         Ok(simulator) => simulator,
         Err(error) => {
-            eprintln!("error: cannot start the ISE simulator: {}", super::run::error_chain(&error));
+            eprintln!(
+                "error: cannot start the ISE simulator: {}",
+                super::run::error_chain(&error)
+            );
             return Err(exit::INTERNAL);
         }
     };
@@ -88,5 +95,10 @@ async fn run_scenario(suite: &Arc<Suite>, scenario: Scenario, out: &Path) -> Res
     let no_env = |_: &str| None;
     let result = super::run::run_suite(Arc::clone(suite), &options, &paths, &no_env).await;
     simulator.shutdown().await;
-    result.map(|_| [paths.junit, paths.markdown, paths.json].into_iter().flatten().collect())
+    result.map(|_| {
+        [paths.junit, paths.markdown, paths.json]
+            .into_iter()
+            .flatten()
+            .collect()
+    })
 }

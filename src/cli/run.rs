@@ -79,7 +79,10 @@ pub async fn run_suite(
     let header = header_results(&suite, &plan);
     print_flush(&console::header(&header, &styles));
     let results = run::execute(Arc::clone(&suite), plan, clients, |check| {
-        print_flush(&format!("{}\n", console::check_line(check, id_width, &styles)));
+        print_flush(&format!(
+            "{}\n",
+            console::check_line(check, id_width, &styles)
+        ));
     })
     .await;
     print_flush(&console::footer(&results, &styles));

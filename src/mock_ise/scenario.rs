@@ -16,7 +16,8 @@ pub enum Scenario {
     Gateway30,
     /// Every login fails as if the password were wrong.
     BadCredentials,
-    /// The admin account is locked after too many failed logins.
+    /// The admin account is locked after too many failed logins. Logins as that user fail with
+    /// the audit reason `account-locked`, and logins as any other user with `bad-credentials`.
     LockedUser,
     /// A proxy or firewall in front of ISE that routes no path to it.
     NotRouted,
@@ -46,6 +47,7 @@ pub(crate) enum GatewayRoute {
 /// Cause of a failed login, as written in the `reason=` field of an audit line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum LoginFailure {
+    /// No `Authorization` header. Every scenario audits this reason, `bad-credentials` included.
     MissingCredentials,
     BadCredentials,
     AccountLocked,

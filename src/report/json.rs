@@ -19,9 +19,7 @@ pub enum JsonReportError {
     #[error("not a gatecheck results file: the `{field}` field is missing")]
     MissingField { field: &'static str },
     /// The `format` field names another format.
-    #[error(
-        "not a gatecheck results file: the `format` field is {found}, expected \"{FORMAT}\""
-    )]
+    #[error("not a gatecheck results file: the `format` field is {found}, expected \"{FORMAT}\"")]
     WrongFormat { found: String },
     /// The `format_version` field contains a version this build cannot read.
     #[error(

@@ -74,11 +74,7 @@ fn write_run(text: &mut String, run: &RunResults) {
 
 fn write_overview(text: &mut String, run: &RunResults) {
     let suite = &run.suite;
-    let mut suite_cell = format!(
-        "{} ({}",
-        inline(&suite.name),
-        code(&suite.id, Cell::Yes)
-    );
+    let mut suite_cell = format!("{} ({}", inline(&suite.name), code(&suite.id, Cell::Yes));
     if let Some(version) = &suite.version {
         let _ = write!(suite_cell, ", version {}", inline(version));
     }
@@ -133,11 +129,7 @@ fn write_checks_table(text: &mut String, run: &RunResults) {
 
     text.push_str("| Check | Result | Expected | Got | Duration |\n|---|---|---|---|---|\n");
     for check in &run.checks {
-        let mut check_cell = format!(
-            "{} {}",
-            code(&check.id, Cell::Yes),
-            inline(&check.name)
-        );
+        let mut check_cell = format!("{} {}", code(&check.id, Cell::Yes), inline(&check.name));
         if check.insecure {
             check_cell.push_str(" (TLS not verified)");
         }
@@ -177,11 +169,7 @@ fn write_problem(text: &mut String, check: &CheckResult) {
         inline(&check.name)
     );
 
-    let _ = writeln!(
-        text,
-        "- Request: {}",
-        code(&check.request.line(), Cell::No)
-    );
+    let _ = writeln!(text, "- Request: {}", code(&check.request.line(), Cell::No));
     if let Some(response) = &check.response {
         let status_line = format!("{} {}", response.http_version, response.status);
         let _ = writeln!(text, "- Response: {}", code(&status_line, Cell::No));
@@ -208,7 +196,7 @@ fn write_problem(text: &mut String, check: &CheckResult) {
     if let Some(diagnosis) = &check.diagnosis {
         let _ = writeln!(
             text,
-            "**{}** ({})\n",
+            "Diagnosis: **{}** ({})\n",
             inline(&diagnosis.title),
             code(&diagnosis.id, Cell::No)
         );

@@ -77,7 +77,11 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
     {
         return ErrorKind::ClosedEarly;
     }
-    if text.contains("invalid http") || text.contains("parse error") || text.contains("invalid status") || text.contains("invalid header") {
+    if text.contains("invalid http")
+        || text.contains("parse error")
+        || text.contains("invalid status")
+        || text.contains("invalid header")
+    {
         return ErrorKind::HttpProtocol;
     }
     if error.is_connect() && text.contains("refused") {

@@ -148,7 +148,10 @@ pub async fn execute(
             // losing the report.
             Err(error) => {
                 let index = finished.len() + results.len();
-                (index, internal_error(&suite, &plan, index, &error.to_string()))
+                (
+                    index,
+                    internal_error(&suite, &plan, index, &error.to_string()),
+                )
             }
         };
         finished.insert(index, result);
@@ -439,4 +442,3 @@ pub fn host_name() -> String {
         })
         .unwrap_or_else(|| "unknown".to_string())
 }
-

@@ -120,10 +120,13 @@ pub fn plan(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Plan, PlanError> {
     let vantage = match &options.vantage {
-        Some(name) => suite.vantage(name).cloned().ok_or_else(|| PlanError::UnknownVantage {
-            name: name.clone(),
-            valid: suite.vantages.iter().map(|v| v.name.clone()).collect(),
-        })?,
+        Some(name) => suite
+            .vantage(name)
+            .cloned()
+            .ok_or_else(|| PlanError::UnknownVantage {
+                name: name.clone(),
+                valid: suite.vantages.iter().map(|v| v.name.clone()).collect(),
+            })?,
         None => suite.vantages[0].clone(),
     };
     let (values, redactor) = resolve_variables(suite, options, env)?;
@@ -254,8 +257,9 @@ fn prepare(
             reason,
         };
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| invalid(e.to_string()))?;
-        let value = HeaderValue::from_str(&value.render(values))
-            .map_err(|_| invalid("it contains a line break or other control character".to_string()))?;
+        let value = HeaderValue::from_str(&value.render(values)).map_err(|_| {
+            invalid("it contains a line break or other control character".to_string())
+        })?;
         // A check's header replaces the default of the same name.
         headers.insert(name, value);
     }
@@ -263,10 +267,9 @@ fn prepare(
     let auth = request.auth.as_ref().unwrap_or(&suite.defaults.auth);
     let basic_auth = match auth {
         Auth::None => None,
-        Auth::Basic { user, password } => Some((
-            user.render(values),
-            Secret::new(password.render(values)),
-        )),
+        Auth::Basic { user, password } => {
+            Some((user.render(values), Secret::new(password.render(values))))
+        }
     };
 
     Ok(PreparedRequest {
@@ -275,7 +278,9 @@ fn prepare(
         headers,
         body: request.body.as_ref().map(|body| body.render(values)),
         basic_auth,
-        follow_redirects: request.follow_redirects.unwrap_or(suite.defaults.follow_redirects),
+        follow_redirects: request
+            .follow_redirects
+            .unwrap_or(suite.defaults.follow_redirects),
         timeout: request.timeout.unwrap_or(suite.defaults.timeout),
     })
 }
@@ -308,8 +313,14 @@ mod tests {
     #[test]
     fn join_url_forms() {
         assert_eq!(join_url(Some("https://gw/"), "/ers"), "https://gw/ers");
-        assert_eq!(join_url(Some("https://gw/ise"), "ers"), "https://gw/ise/ers");
-        assert_eq!(join_url(Some("https://gw"), "https://other/x"), "https://other/x");
+        assert_eq!(
+            join_url(Some("https://gw/ise"), "ers"),
+            "https://gw/ise/ers"
+        );
+        assert_eq!(
+            join_url(Some("https://gw"), "https://other/x"),
+            "https://other/x"
+        );
         assert_eq!(join_url(None, "/x"), "/x");
     }
 }

@@ -69,12 +69,21 @@ impl fmt::Display for SuiteErrors {
             writeln!(formatter)?;
         }
         let errors = self.error_count();
+        let warnings = self.diagnostics.len() - errors;
+        let plural = |count: usize| if count == 1 { "" } else { "s" };
+        if errors == 0 {
+            return write!(
+                formatter,
+                "{}: {warnings} warning{}",
+                self.path.display(),
+                plural(warnings)
+            );
+        }
         write!(
             formatter,
-            "{}: {} error{} in this suite; nothing was sent",
+            "{}: {errors} error{} in this suite; nothing was sent",
             self.path.display(),
-            errors,
-            if errors == 1 { "" } else { "s" }
+            plural(errors)
         )
     }
 }
@@ -150,10 +159,14 @@ fn token_width(line: &str, column: usize) -> usize {
             .map_or(rest.len(), |end| end + 2),
         Some(_) => {
             let text: String = rest.iter().collect();
-            let text = match text.find(" #") {
-                Some(comment) => &text[..comment],
-                None => text.as_str(),
-            };
+            // A plain scalar ends at a comment, and inside a flow collection (`[a, b]`) at
+            // the next separator.
+            let end = [" #", ",", "]", "}"]
+                .iter()
+                .filter_map(|stop| text.find(stop))
+                .min()
+                .unwrap_or(text.len());
+            let text = &text[..end];
             text.trim_end().chars().count()
         }
         None => 1,
@@ -198,6 +211,7 @@ mod tests {
     fn token_width_quoted_and_comment() {
         assert_eq!(token_width("a: \"x y\" # c", 3), 5);
         assert_eq!(token_width("a: 200 # c", 3), 3);
+        assert_eq!(token_width("v: [internl, b]", 4), 7);
     }
 
     #[test]

@@ -39,7 +39,15 @@ const TLS_KEYS: &[&str] = &["ca_file", "insecure"];
 const AUTH_KEYS: &[&str] = &["basic"];
 const BASIC_KEYS: &[&str] = &["user", "password"];
 const VANTAGE_KEYS: &[&str] = &["name", "description"];
-const CHECK_KEYS: &[&str] = &["id", "name", "description", "tags", "request", "expect", "hints"];
+const CHECK_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "tags",
+    "request",
+    "expect",
+    "hints",
+];
 const REQUEST_KEYS: &[&str] = &[
     "method",
     "url",
@@ -88,7 +96,13 @@ pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
             let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
             let valid = String::from_utf8_lossy(valid);
             let line = valid.matches('\n').count() + 1;
-            let column = valid.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+            let column = valid
+                .rsplit('\n')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .count()
+                + 1;
             return Err(LoadError::Invalid(Box::new(SuiteErrors {
                 path: path.to_path_buf(),
                 source: String::from_utf8_lossy(error.as_bytes()).into_owned(),
@@ -165,7 +179,9 @@ impl SuiteLoader<'_> {
         if let Value::Null = root.value {
             self.reader
                 .error(root.position, "the suite file is empty")
-                .help = Some("start with `name:` and a `checks:` list; see docs/suite-format.md".to_string());
+                .help = Some(
+                "start with `name:` and a `checks:` list; see docs/suite-format.md".to_string(),
+            );
             return None;
         }
         let fields = self.reader.fields(root, "the suite", SUITE_KEYS)?;
@@ -236,8 +252,14 @@ impl SuiteLoader<'_> {
         for (key, value) in entries.entries() {
             if !is_variable_name(&key.name) {
                 self.reader
-                    .error(key.position, format!("invalid variable name `{}`", key.name))
-                    .help = Some("use letters, digits and `_`, not starting with a digit, such as `ISE_HOST`".to_string());
+                    .error(
+                        key.position,
+                        format!("invalid variable name `{}`", key.name),
+                    )
+                    .help = Some(
+                    "use letters, digits and `_`, not starting with a digit, such as `ISE_HOST`"
+                        .to_string(),
+                );
                 continue;
             }
             self.variables.insert(key.name.clone(), key.position);
@@ -281,13 +303,18 @@ impl SuiteLoader<'_> {
             (Some(value), None) => {
                 if fields.has("default") {
                     self.reader
-                        .error(fields.position, format!("{what} has both `value` and `default`"))
+                        .error(
+                            fields.position,
+                            format!("{what} has both `value` and `default`"),
+                        )
                         .help = Some("`default` applies only with `env`; remove it".to_string());
                 }
                 VariableSource::Literal(self.reader.string(value, what)?)
             }
             (None, Some(env)) => {
-                let name = self.reader.non_empty_string(env, "environment variable name")?;
+                let name = self
+                    .reader
+                    .non_empty_string(env, "environment variable name")?;
                 let default = match fields.get("default") {
                     Some(node) => Some(self.reader.string(node, "variable default")?),
                     None => None,
@@ -296,14 +323,24 @@ impl SuiteLoader<'_> {
             }
             (Some(_), Some(_)) => {
                 self.reader
-                    .error(fields.position, format!("{what} sets both `value` and `env`"))
-                    .help = Some("keep `value` for a fixed value or `env` to read the environment".to_string());
+                    .error(
+                        fields.position,
+                        format!("{what} sets both `value` and `env`"),
+                    )
+                    .help = Some(
+                    "keep `value` for a fixed value or `env` to read the environment".to_string(),
+                );
                 return None;
             }
             (None, None) => {
                 self.reader
-                    .error(fields.position, format!("{what} sets neither `value` nor `env`"))
-                    .help = Some("add `env: NAME` to read an environment variable, or `value: TEXT`".to_string());
+                    .error(
+                        fields.position,
+                        format!("{what} sets neither `value` nor `env`"),
+                    )
+                    .help = Some(
+                    "add `env: NAME` to read an environment variable, or `value: TEXT`".to_string(),
+                );
                 return None;
             }
         };
@@ -338,16 +375,19 @@ impl SuiteLoader<'_> {
             if let Some(line) = seen.get(&name) {
                 self.reader
                     .error(position, format!("duplicate vantage `{name}`"))
-                    .help = Some(format!("vantage `{name}` is already defined on line {line}; rename one"));
+                    .help = Some(format!(
+                    "vantage `{name}` is already defined on line {line}; rename one"
+                ));
                 continue;
             }
             seen.insert(name.clone(), position.line);
             vantages.push(Vantage { name, description });
         }
         if vantages.is_empty() && !self.reader.has_errors() {
-            self.reader
-                .error(node.position, "`vantages` is empty")
-                .help = Some("list at least one vantage, or remove `vantages` to use one named `default`".to_string());
+            self.reader.error(node.position, "`vantages` is empty").help = Some(
+                "list at least one vantage, or remove `vantages` to use one named `default`"
+                    .to_string(),
+            );
         }
         vantages
     }
@@ -367,10 +407,16 @@ impl SuiteLoader<'_> {
             defaults.auth = self.auth(node).unwrap_or(Auth::None);
         }
         if let Some(node) = fields.get("timeout") {
-            defaults.timeout = self.reader.duration(node, "timeout").unwrap_or(DEFAULT_TIMEOUT);
+            defaults.timeout = self
+                .reader
+                .duration(node, "timeout")
+                .unwrap_or(DEFAULT_TIMEOUT);
         }
         if let Some(node) = fields.get("follow_redirects") {
-            defaults.follow_redirects = self.reader.bool(node, "`follow_redirects`").unwrap_or(false);
+            defaults.follow_redirects = self
+                .reader
+                .bool(node, "`follow_redirects`")
+                .unwrap_or(false);
         }
         if let Some(node) = fields.get("tls") {
             defaults.tls = self.tls(node);
@@ -453,7 +499,10 @@ impl SuiteLoader<'_> {
                 None => format!("define `{name}` under `variables:`"),
             };
             self.reader
-                .error(node.position, format!("unknown variable `{name}` in {what}"))
+                .error(
+                    node.position,
+                    format!("unknown variable `{name}` in {what}"),
+                )
                 .help = Some(help);
         }
         ok.then_some(template)
@@ -462,9 +511,17 @@ impl SuiteLoader<'_> {
     fn url_template(&mut self, node: &Node, what: &str) -> Option<Template> {
         let template = self.checked_template(node, what)?;
         let source = template.source();
-        if !source.starts_with("${") && !source.starts_with("http://") && !source.starts_with("https://") {
+        if !source.starts_with("${")
+            && !source.starts_with("http://")
+            && !source.starts_with("https://")
+        {
             self.reader
-                .error(node.position, format!("invalid {what} `{source}`: it must start with `https://` or `http://`"))
+                .error(
+                    node.position,
+                    format!(
+                        "invalid {what} `{source}`: it must start with `https://` or `http://`"
+                    ),
+                )
                 .help = Some("write the scheme, such as `https://${ISE_HOST}`".to_string());
             return None;
         }
@@ -476,24 +533,36 @@ impl SuiteLoader<'_> {
             return Vec::new();
         };
         if items.is_empty() {
-            self.reader
-                .error(node.position, "`checks` is empty")
-                .help = Some("add at least one check with `id`, `name` and `request`".to_string());
+            self.reader.error(node.position, "`checks` is empty").help =
+                Some("add at least one check with `id`, `name` and `request`".to_string());
         }
-        let mut checks = Vec::new();
+        // Duplicate ids are found from the raw `id` values, so that they are reported even
+        // when one of the checks has other problems.
         let mut seen: HashMap<String, usize> = HashMap::new();
         for item in items {
-            let Some(check) = self.check(item) else { continue };
-            if let Some(line) = seen.get(&check.id) {
-                self.reader
-                    .error(check.position, format!("duplicate check id `{}`", check.id))
-                    .help = Some(format!("check ids are unique; `{}` is already used on line {line}", check.id));
+            let Value::Mapping(entries) = &item.value else {
                 continue;
+            };
+            let Some((_, node)) = entries.iter().find(|(key, _)| key.name == "id") else {
+                continue;
+            };
+            let Some(id) = node.value.scalar_text() else {
+                continue;
+            };
+            match seen.get(&id) {
+                Some(line) => {
+                    self.reader
+                        .error(node.position, format!("duplicate check id `{id}`"))
+                        .help = Some(format!(
+                        "check ids are unique; `{id}` is already used on line {line}"
+                    ));
+                }
+                None => {
+                    seen.insert(id, node.position.line);
+                }
             }
-            seen.insert(check.id.clone(), check.position.line);
-            checks.push(check);
         }
-        checks
+        items.iter().filter_map(|item| self.check(item)).collect()
     }
 
     fn check(&mut self, node: &Node) -> Option<Check> {
@@ -547,7 +616,10 @@ impl SuiteLoader<'_> {
         let fields = self.reader.fields(node, "request", REQUEST_KEYS)?;
         let method = match fields.get("method") {
             Some(node) => {
-                let method = self.reader.non_empty_string(node, "method")?.to_ascii_uppercase();
+                let method = self
+                    .reader
+                    .non_empty_string(node, "method")?
+                    .to_ascii_uppercase();
                 if !METHODS.contains(&method.as_str()) {
                     self.reader
                         .error(node.position, format!("unsupported method `{method}`"))
@@ -633,7 +705,8 @@ impl SuiteLoader<'_> {
         let items: Vec<&Node> = match &node.value {
             Value::Sequence(items) if !items.is_empty() => items.iter().collect(),
             Value::Sequence(_) => {
-                self.reader.error(node.position, "invalid status: the list is empty");
+                self.reader
+                    .error(node.position, "invalid status: the list is empty");
                 return None;
             }
             _ => vec![node],
@@ -642,7 +715,10 @@ impl SuiteLoader<'_> {
         for item in items {
             let parsed = match item.value.scalar_text() {
                 Some(text) if !matches!(item.value, Value::Bool(_)) => StatusPattern::parse(&text),
-                _ => Err(format!("invalid status: expected a code, class or range, found {}", item.value.kind())),
+                _ => Err(format!(
+                    "invalid status: expected a code, class or range, found {}",
+                    item.value.kind()
+                )),
             };
             match parsed {
                 Ok(pattern) => patterns.push(pattern),
@@ -667,12 +743,18 @@ impl SuiteLoader<'_> {
                         continue;
                     };
                     match (fields.get("equals"), fields.get("regex")) {
-                        (Some(text), None) => self.reader.string(text, &what).map(TextMatcher::Exact),
+                        (Some(text), None) => {
+                            self.reader.string(text, &what).map(TextMatcher::Exact)
+                        }
                         (None, Some(pattern)) => self.regex(pattern).map(TextMatcher::Regex),
                         _ => {
                             self.reader
-                                .error(value.position, format!("{what} needs exactly one of `equals` and `regex`"))
-                                .help = Some("write `equals: TEXT` or `regex: PATTERN`".to_string());
+                                .error(
+                                    value.position,
+                                    format!("{what} needs exactly one of `equals` and `regex`"),
+                                )
+                                .help =
+                                Some("write `equals: TEXT` or `regex: PATTERN`".to_string());
                             None
                         }
                     }
@@ -693,14 +775,26 @@ impl SuiteLoader<'_> {
         let Some(items) = self.reader.list(node, "body matchers") else {
             return Vec::new();
         };
-        items.iter().filter_map(|item| self.body_matcher(item)).collect()
+        items
+            .iter()
+            .filter_map(|item| self.body_matcher(item))
+            .collect()
     }
 
     fn body_matcher(&mut self, node: &Node) -> Option<BodyMatcher> {
         let Value::Mapping(entries) = &node.value else {
             self.reader
-                .error(node.position, format!("invalid body matcher: expected a mapping, found {}", node.value.kind()))
-                .help = Some(format!("start the matcher with one of {}", quote_list(MATCHER_KINDS)));
+                .error(
+                    node.position,
+                    format!(
+                        "invalid body matcher: expected a mapping, found {}",
+                        node.value.kind()
+                    ),
+                )
+                .help = Some(format!(
+                "start the matcher with one of {}",
+                quote_list(MATCHER_KINDS)
+            ));
             return None;
         };
         let is_path = entries
@@ -709,7 +803,9 @@ impl SuiteLoader<'_> {
         if is_path {
             return self.path_matcher(node);
         }
-        let fields = self.reader.fields(node, "a body matcher", &["contains", "regex", "equals"])?;
+        let fields =
+            self.reader
+                .fields(node, "a body matcher", &["contains", "regex", "equals"])?;
         let kinds: Vec<&str> = ["contains", "regex", "equals"]
             .into_iter()
             .filter(|kind| fields.has(kind))
@@ -732,7 +828,13 @@ impl SuiteLoader<'_> {
             }
             _ => {
                 self.reader
-                    .error(node.position, format!("invalid body matcher: it sets {} together", quote_list(&kinds)))
+                    .error(
+                        node.position,
+                        format!(
+                            "invalid body matcher: it sets {} together",
+                            quote_list(&kinds)
+                        ),
+                    )
                     .help = Some("write each as its own list item".to_string());
                 None
             }
@@ -740,7 +842,9 @@ impl SuiteLoader<'_> {
     }
 
     fn path_matcher(&mut self, node: &Node) -> Option<BodyMatcher> {
-        let fields = self.reader.fields(node, "a body matcher", PATH_MATCHER_KEYS)?;
+        let fields = self
+            .reader
+            .fields(node, "a body matcher", PATH_MATCHER_KEYS)?;
         let predicates = self.predicates(&fields);
         match (fields.get("jsonpath"), fields.get("xpath")) {
             (Some(expression_node), None) => {
@@ -752,7 +856,8 @@ impl SuiteLoader<'_> {
                         predicates: predicates?,
                     }),
                     Err(error) => {
-                        let position = offset_position(expression_node, error.position().saturating_sub(1));
+                        let position =
+                            offset_position(expression_node, error.position().saturating_sub(1));
                         self.reader
                             .error(position, format!("invalid JSONPath `{expression}`: {}", error.message()))
                             .help = Some("write an RFC 9535 JSONPath such as `$.SearchResult.total` or `$[*].id`".to_string());
@@ -771,14 +876,19 @@ impl SuiteLoader<'_> {
                         let position = offset_position(expression_node, error.offset);
                         self.reader
                             .error(position, format!("invalid XPath `{expression}`: {error}"))
-                            .help = Some("see the supported XPath subset in docs/suite-format.md".to_string());
+                            .help = Some(
+                            "see the supported XPath subset in docs/suite-format.md".to_string(),
+                        );
                         None
                     }
                 }
             }
             _ => {
                 self.reader
-                    .error(node.position, "invalid body matcher: it sets both `jsonpath` and `xpath`")
+                    .error(
+                        node.position,
+                        "invalid body matcher: it sets both `jsonpath` and `xpath`",
+                    )
                     .help = Some("write each as its own list item".to_string());
                 None
             }
@@ -799,7 +909,10 @@ impl SuiteLoader<'_> {
                 Some(value) => predicates.push(ValuePredicate::Equals(value)),
                 None => {
                     ok = false;
-                    self.reader.error(node.position, "invalid `equals`: the value cannot be compared with JSON");
+                    self.reader.error(
+                        node.position,
+                        "invalid `equals`: the value cannot be compared with JSON",
+                    );
                 }
             }
         }
@@ -812,12 +925,19 @@ impl SuiteLoader<'_> {
         if let Some(node) = fields.get("count") {
             match &node.value {
                 Value::Integer(count) if *count >= 0 => {
-                    predicates.push(ValuePredicate::Count(usize::try_from(*count).unwrap_or(usize::MAX)));
+                    predicates.push(ValuePredicate::Count(
+                        usize::try_from(*count).unwrap_or(usize::MAX),
+                    ));
                 }
                 _ => {
                     ok = false;
-                    self.reader
-                        .error(node.position, format!("invalid `count`: expected a whole number, found {}", node.value.kind()));
+                    self.reader.error(
+                        node.position,
+                        format!(
+                            "invalid `count`: expected a whole number, found {}",
+                            node.value.kind()
+                        ),
+                    );
                 }
             }
         }
@@ -864,7 +984,8 @@ impl SuiteLoader<'_> {
         {
             self.reader
                 .error(node.position, "invalid hint title: it spans several lines")
-                .help = Some("keep the title to one line and move the rest to `explanation`".to_string());
+                .help =
+                Some("keep the title to one line and move the rest to `explanation`".to_string());
         }
         let explanation = self
             .reader
@@ -978,7 +1099,9 @@ impl SuiteLoader<'_> {
         for (position, id, line) in duplicates {
             self.reader
                 .error(position, format!("duplicate hint id `{id}`"))
-                .help = Some(format!("hint ids appear in reports and must be unique; `{id}` is already used on line {line}"));
+                .help = Some(format!(
+                "hint ids appear in reports and must be unique; `{id}` is already used on line {line}"
+            ));
         }
     }
 
@@ -993,8 +1116,13 @@ impl SuiteLoader<'_> {
         for check in checks {
             if check.hints.is_empty() && !suite_wide && !covered.contains(check.id.as_str()) {
                 self.reader
-                    .warning(check.position, format!("check `{}` has no hint rules", check.id))
-                    .help = Some("add `hints:` that say what a failure means and what to check next".to_string());
+                    .warning(
+                        check.position,
+                        format!("check `{}` has no hint rules", check.id),
+                    )
+                    .help = Some(
+                    "add `hints:` that say what a failure means and what to check next".to_string(),
+                );
             }
         }
     }
@@ -1061,7 +1189,11 @@ fn slug(name: &str) -> String {
         }
     }
     let slug = slug.trim_end_matches('-').to_string();
-    if slug.is_empty() { "suite".to_string() } else { slug }
+    if slug.is_empty() {
+        "suite".to_string()
+    } else {
+        slug
+    }
 }
 
 fn relative_to(suite_path: &Path, file: &str) -> PathBuf {

@@ -58,7 +58,10 @@ pub struct VariableDef {
 pub enum VariableSource {
     Literal(String),
     /// Read from an environment variable; without a default, the variable is required.
-    Env { name: String, default: Option<String> },
+    Env {
+        name: String,
+        default: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug)]

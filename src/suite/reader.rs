@@ -59,7 +59,10 @@ impl Reader {
     fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
         self.error(
             node.position,
-            format!("invalid {what}: expected {expected}, found {}", node.value.kind()),
+            format!(
+                "invalid {what}: expected {expected}, found {}",
+                node.value.kind()
+            ),
         );
     }
 
@@ -85,7 +88,10 @@ impl Reader {
                 continue;
             }
             let diagnostic = self
-                .error(key.position, format!("unknown key `{}` in {what}", key.name))
+                .error(
+                    key.position,
+                    format!("unknown key `{}` in {what}", key.name),
+                )
                 .clone();
             let help = match did_you_mean(&key.name, allowed) {
                 Some(suggestion) => format!("did you mean `{suggestion}`?"),
@@ -219,7 +225,10 @@ impl Reader {
             _ => None,
         };
         if parsed.is_none() {
-            let shown = node.value.scalar_text().unwrap_or_else(|| node.value.kind().to_string());
+            let shown = node
+                .value
+                .scalar_text()
+                .unwrap_or_else(|| node.value.kind().to_string());
             self.error(
                 node.position,
                 format!("invalid {what} `{shown}`: expected a duration"),

@@ -217,7 +217,8 @@ mod tests {
 
     #[test]
     fn positions_of_keys_and_values() {
-        let node = parse("name: demo\nchecks:\n  - id: ers\n    expect:\n      stauts: 200\n").unwrap();
+        let node =
+            parse("name: demo\nchecks:\n  - id: ers\n    expect:\n      stauts: 200\n").unwrap();
         let Value::Mapping(entries) = &node.value else {
             panic!("expected a mapping, found {:?}", node.value);
         };
