@@ -238,7 +238,10 @@ fn values_equal(actual: &serde_json::Value, expected: &serde_json::Value) -> boo
         | (
             other @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_)),
             serde_json::Value::String(text),
-        ) => text.trim() == other.to_string(),
+        ) => {
+            let written = other.to_string();
+            text.trim() == written
+        }
         _ => false,
     }
 }

@@ -93,8 +93,9 @@ fn write_redacted(path: &Path, text: &str, redactor: &Redactor) -> Result<(), Re
 ///
 /// The contents go to a temporary file in the same folder, which is flushed to disk and then
 /// renamed over `path`. Missing parent folders are created. On Unix the folder is flushed too,
-/// so the rename survives a crash, and the new file gets the permissions a plain create would
-/// (0666 less the umask) rather than the owner-only mode of temporary files. When any step
+/// where the filesystem supports it, so the rename survives a crash. The new file gets the
+/// permissions a plain create would (0666 less the umask), not the owner-only mode of
+/// temporary files, and not those of the file it replaces. When any step
 /// fails, the temporary file is removed and the error carries `path`.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), ReportError> {
     write_atomically_io(path, contents).map_err(|source| ReportError::Write {
@@ -116,8 +117,8 @@ fn write_atomically_io(path: &Path, contents: &[u8]) -> io::Result<()> {
     };
     fs::create_dir_all(folder)?;
 
-    // A dot prefix hides the temporary file from globs such as `*.xml` that CI uses to collect
-    // reports.
+    // The leading dot keeps the temporary file out of globs such as `reports/*` that CI uses to
+    // collect artifacts, and the `.tmp` suffix keeps it out of `*.xml`.
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(file_name);
     prefix.push(".");
@@ -135,7 +136,25 @@ fn write_atomically_io(path: &Path, contents: &[u8]) -> io::Result<()> {
     temporary.persist(path).map_err(|error| error.error)?;
 
     #[cfg(unix)]
-    fs::File::open(folder)?.sync_all()?;
+    sync_folder(folder)?;
 
     Ok(())
+}
+
+/// Flushes the folder entry of a renamed file to disk. Some filesystems cannot sync a folder
+/// and return an unsupported or invalid-argument error. The report is complete by then, so
+/// those two errors are ignored.
+#[cfg(unix)]
+fn sync_folder(folder: &Path) -> io::Result<()> {
+    match fs::File::open(folder)?.sync_all() {
+        Err(error)
+            if matches!(
+                error.kind(),
+                io::ErrorKind::Unsupported | io::ErrorKind::InvalidInput
+            ) =>
+        {
+            Ok(())
+        }
+        result => result,
+    }
 }

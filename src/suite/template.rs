@@ -31,10 +31,10 @@ impl Template {
         while let Some(start) = rest.find('$') {
             literal.push_str(&rest[..start]);
             let after = &rest[start..];
-            if after.starts_with("$${") {
+            if let Some(escaped) = after.strip_prefix("$${") {
                 literal.push_str("${");
                 offset += start + 3;
-                rest = &after[3..];
+                rest = escaped;
                 continue;
             }
             if !after.starts_with("${") {
