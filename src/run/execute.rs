@@ -1,6 +1,6 @@
 //! Sending the prepared requests and turning what comes back into [`CheckResult`]s.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -126,32 +126,31 @@ pub async fn execute(
     let semaphore = Arc::new(Semaphore::new(plan.concurrency));
 
     let mut tasks = JoinSet::new();
+    let mut task_index = HashMap::new();
     for index in 0..plan.checks.len() {
         let suite = Arc::clone(&suite);
         let plan = Arc::clone(&plan);
         let clients = Arc::clone(&clients);
         let semaphore = Arc::clone(&semaphore);
-        tasks.spawn(async move {
+        let handle = tasks.spawn(async move {
             // The semaphore is never closed, so acquiring only waits.
             let _permit = semaphore.acquire_owned().await.ok();
-            let result = run_check(&suite, &plan, &clients, index).await;
-            (index, result)
+            run_check(&suite, &plan, &clients, index).await
         });
+        task_index.insert(handle.id(), index);
     }
 
     let mut finished: BTreeMap<usize, CheckResult> = BTreeMap::new();
     let mut results: Vec<CheckResult> = Vec::with_capacity(plan.checks.len());
-    while let Some(joined) = tasks.join_next().await {
+    while let Some(joined) = tasks.join_next_with_id().await {
         let (index, result) = match joined {
-            Ok(pair) => pair,
+            Ok((id, result)) => (task_index[&id], result),
             // A panic in a check task is a bug; the check is reported as an error rather than
             // losing the report.
             Err(error) => {
-                let index = finished.len() + results.len();
-                (
-                    index,
-                    internal_error(&suite, &plan, index, &error.to_string()),
-                )
+                let index = task_index[&error.id()];
+                let result = internal_error(&suite, &plan, index, &error.to_string());
+                (index, result)
             }
         };
         finished.insert(index, result);
@@ -394,7 +393,7 @@ fn redact_diagnosis(
 }
 
 fn internal_error(suite: &Suite, plan: &Plan, index: usize, message: &str) -> CheckResult {
-    let check = &suite.checks[index.min(suite.checks.len().saturating_sub(1))];
+    let check = &suite.checks[index];
     CheckResult {
         id: check.id.clone(),
         name: check.name.clone(),
