@@ -35,6 +35,22 @@ impl fmt::Display for Secret {
     }
 }
 
+/// Request and response headers whose values are credentials whatever the suite says.
+const SENSITIVE_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-csrf-token",
+];
+
+/// Tells whether a header's value is a credential that must be masked.
+pub fn is_sensitive_header(name: &str) -> bool {
+    SENSITIVE_HEADERS
+        .iter()
+        .any(|sensitive| sensitive.eq_ignore_ascii_case(name))
+}
+
 /// Replaces every known secret value in text with [`MASK`].
 ///
 /// Besides each value as written, it masks the encodings a secret takes on the way to a

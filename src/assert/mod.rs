@@ -1,5 +1,6 @@
 //! Evaluating a check's expectations against the response it got.
 
+pub mod capture;
 pub mod xpath;
 
 use std::borrow::Cow;

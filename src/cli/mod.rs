@@ -2,6 +2,8 @@
 //! an exit code.
 
 mod demo;
+mod init;
+mod list;
 mod mock;
 mod run;
 mod validate;
@@ -54,6 +56,15 @@ enum Command {
     MockIse(MockIseArgs),
     /// Run the bundled ISE suite against the built-in simulator, healthy and with a fault.
     Demo(DemoArgs),
+    /// List a suite's checks with their ids, tags, vantages and request lines.
+    List(ListArgs),
+    /// Write a new suite file, optionally with checks made from curl command lines.
+    Init(InitArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff).
+    #[command(name = "man")]
+    Manual,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +86,18 @@ pub struct RunArgs {
     /// Checks in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
     concurrency: u16,
+    /// Run only this check (and the checks it depends on); repeatable.
+    #[arg(long = "check", value_name = "ID")]
+    checks: Vec<String>,
+    /// Run only checks with this tag, or without it when written `not TAG`; repeatable.
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Stop sending new checks after the first one that does not pass.
+    #[arg(long)]
+    fail_fast: bool,
+    /// Print each request that would be sent, with secrets masked, and send nothing.
+    #[arg(long)]
+    dry_run: bool,
     /// Write a JUnit XML report to PATH.
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
@@ -91,6 +114,9 @@ pub struct ValidateArgs {
     /// Suite files (YAML).
     #[arg(required = true)]
     suites: Vec<PathBuf>,
+    /// Also require every environment variable the suites read (without a default) to be set.
+    #[arg(long)]
+    strict_env: bool,
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +137,46 @@ pub struct MockIseArgs {
     /// Password the simulator accepts.
     #[arg(long, default_value = crate::mock_ise::DEFAULT_PASSWORD, hide_default_value = false)]
     password: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Suite file (YAML).
+    suite: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    format: ListFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Path of the suite file to create; `-` writes to standard output.
+    #[arg(default_value = "gatecheck.yaml")]
+    path: PathBuf,
+    /// A curl command line to turn into a check; repeatable, one check each.
+    #[arg(long = "from-curl", value_name = "COMMAND")]
+    from_curl: Vec<String>,
+    /// Send each request once and write the status it gets as the check's expected status.
+    #[arg(long, requires = "from_curl")]
+    record: bool,
+    /// Suite name.
+    #[arg(long, default_value = "New suite")]
+    name: String,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to complete for.
+    shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -139,7 +205,34 @@ pub fn main() -> ExitCode {
             Command::Validate(args) => validate::validate(args),
             Command::MockIse(args) => mock::mock_ise(args).await,
             Command::Demo(args) => demo::demo(args).await,
+            Command::List(args) => list::list(args),
+            Command::Init(args) => init::init(args).await,
+            Command::Completions(args) => print_completions(args.shell),
+            Command::Manual => print_manual(),
         }
     });
     ExitCode::from(code)
+}
+
+fn print_completions(shell: clap_complete::Shell) -> u8 {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut command, "gatecheck", &mut std::io::stdout());
+    exit::PASSED
+}
+
+fn print_manual() -> u8 {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    if let Err(error) = clap_mangen::Man::new(command).render(&mut page) {
+        eprintln!("error: cannot render the manual page: {error}");
+        return exit::INTERNAL;
+    }
+    let mut stdout = std::io::stdout().lock();
+    match std::io::Write::write_all(&mut stdout, &page) {
+        Ok(()) => exit::PASSED,
+        Err(error) => {
+            eprintln!("error: cannot write the manual page: {error}");
+            exit::INTERNAL
+        }
+    }
 }

@@ -35,14 +35,20 @@ pub async fn run(args: RunArgs) -> u8 {
         ca_file: args.ca_file,
         insecure: args.insecure,
         concurrency: usize::from(args.concurrency),
+        checks: args.checks,
+        tags: args.tags,
+        fail_fast: args.fail_fast,
         ..RunOptions::default()
     };
+    let env = |name: &str| std::env::var(name).ok();
+    if args.dry_run {
+        return dry_run(&loaded.suite, &options, &env);
+    }
     let paths = ReportPaths {
         junit: args.junit,
         markdown: args.markdown,
         json: args.json,
     };
-    let env = |name: &str| std::env::var(name).ok();
     match run_suite(Arc::new(loaded.suite), &options, &paths, &env).await {
         Ok(results) if results.summary.is_success() => exit::PASSED,
         Ok(_) => exit::FAILED,
@@ -72,13 +78,12 @@ pub async fn run_suite(
             return Err(exit::USAGE);
         }
     };
-    let redactor = plan.redactor.clone();
     let styles = console::Styles::detect(std::io::stdout().is_terminal());
     let id_width = suite.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
 
     let header = header_results(&suite, &plan);
     print_flush(&console::header(&header, &styles));
-    let results = run::execute(Arc::clone(&suite), plan, clients, |check| {
+    let (results, redactor) = run::execute(Arc::clone(&suite), plan, clients, |check| {
         print_flush(&format!(
             "{}\n",
             console::check_line(check, id_width, &styles)
@@ -143,4 +148,50 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Prints the requests a run would send, in suite order, and sends nothing.
+fn dry_run(suite: &Suite, options: &RunOptions, env: &dyn Fn(&str) -> Option<String>) -> u8 {
+    let plan = match run::plan(suite, options, env) {
+        Ok(plan) => plan,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return exit::USAGE;
+        }
+    };
+    let redactor = &plan.redactor;
+    let mut text = format!(
+        "dry run: {} checks at vantage {}; nothing is sent\n",
+        plan.checks.len(),
+        plan.vantage.name
+    );
+    for planned in &plan.checks {
+        let check = &suite.checks[planned.index];
+        let request = &planned.preview;
+        text.push_str(&format!("\n# {}: {}\n", check.id, check.name));
+        if let Some(reason) = &planned.skip_reason {
+            text.push_str(&format!("# skipped: {reason}\n"));
+        }
+        if !check.depends_on.is_empty() {
+            text.push_str(&format!("# after: {}\n", check.depends_on.join(", ")));
+        }
+        text.push_str(&format!("{} {}\n", request.method, request.url));
+        if request.basic_auth.is_some() {
+            text.push_str(&format!("authorization: Basic {}\n", crate::secret::MASK));
+        }
+        for (name, value) in &request.headers {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            let value = if crate::secret::is_sensitive_header(name.as_str()) {
+                crate::secret::MASK.to_string()
+            } else {
+                value.into_owned()
+            };
+            text.push_str(&format!("{name}: {value}\n"));
+        }
+        if let Some(body) = &request.body {
+            text.push_str(&format!("\n{body}\n"));
+        }
+    }
+    print_flush(&redactor.redact_owned(text));
+    exit::PASSED
 }

@@ -1,12 +1,12 @@
 //! Sending the prepared requests and turning what comes back into [`CheckResult`]s.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
 use reqwest::{Client, redirect};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::assert::{self, Response};
@@ -111,49 +111,92 @@ impl Clients {
     }
 }
 
-/// Runs every check of the plan, at most `plan.concurrency` at once, and calls `on_result`
-/// for each in suite order as soon as it and all checks before it have finished.
+/// State shared by the tasks of one run.
+struct Run {
+    suite: Arc<Suite>,
+    plan: Plan,
+    clients: Clients,
+    semaphore: Semaphore,
+    /// Resolved variables plus the values captured so far.
+    values: Mutex<HashMap<String, String>>,
+    /// Grows when a check captures a secret value.
+    redactor: Mutex<Redactor>,
+    /// With `--fail-fast`, the id of the first check that did not pass.
+    stopped_by: Mutex<Option<String>>,
+}
+
+/// Runs every planned check, at most `plan.concurrency` at once, and calls `on_result` for each
+/// in suite order as soon as it and all checks before it have finished.
+///
+/// A check starts once the checks it depends on have finished; when one of them did not pass,
+/// it is skipped. Returns the results and the redactor, which by then also masks the secret
+/// values that checks captured.
 pub async fn execute(
     suite: Arc<Suite>,
     plan: Plan,
     clients: Clients,
     mut on_result: impl FnMut(&CheckResult),
-) -> RunResults {
+) -> (RunResults, Redactor) {
     let started_at = now_rfc3339();
     let started = Instant::now();
-    let plan = Arc::new(plan);
-    let clients = Arc::new(clients);
-    let semaphore = Arc::new(Semaphore::new(plan.concurrency));
+    let count = plan.checks.len();
+    let run = Arc::new(Run {
+        semaphore: Semaphore::new(plan.concurrency),
+        values: Mutex::new(plan.values.clone()),
+        redactor: Mutex::new(plan.redactor.clone()),
+        stopped_by: Mutex::new(None),
+        suite,
+        plan,
+        clients,
+    });
+
+    // One channel per planned check carries its outcome to the checks that depend on it.
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        (0..count).map(|_| watch::channel(None::<Outcome>)).unzip();
+    let position_of: HashMap<&str, usize> = run
+        .plan
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(position, planned)| (run.suite.checks[planned.index].id.as_str(), position))
+        .collect();
 
     let mut tasks = JoinSet::new();
-    let mut task_index = HashMap::new();
-    for index in 0..plan.checks.len() {
-        let suite = Arc::clone(&suite);
-        let plan = Arc::clone(&plan);
-        let clients = Arc::clone(&clients);
-        let semaphore = Arc::clone(&semaphore);
+    let mut task_position = HashMap::new();
+    for (position, sender) in senders.into_iter().enumerate() {
+        let check = &run.suite.checks[run.plan.checks[position].index];
+        let dependencies: Vec<(String, watch::Receiver<Option<Outcome>>)> = check
+            .depends_on
+            .iter()
+            .filter_map(|id| {
+                let receiver = receivers[*position_of.get(id.as_str())?].clone();
+                Some((id.clone(), receiver))
+            })
+            .collect();
+        let run = Arc::clone(&run);
         let handle = tasks.spawn(async move {
-            // The semaphore is never closed, so acquiring only waits.
-            let _permit = semaphore.acquire_owned().await.ok();
-            run_check(&suite, &plan, &clients, index).await
+            let result = run_planned(&run, position, dependencies).await;
+            // Nobody listening only means no check depends on this one.
+            let _ = sender.send(Some(result.outcome));
+            result
         });
-        task_index.insert(handle.id(), index);
+        task_position.insert(handle.id(), position);
     }
 
     let mut finished: BTreeMap<usize, CheckResult> = BTreeMap::new();
-    let mut results: Vec<CheckResult> = Vec::with_capacity(plan.checks.len());
+    let mut results: Vec<CheckResult> = Vec::with_capacity(count);
     while let Some(joined) = tasks.join_next_with_id().await {
-        let (index, result) = match joined {
-            Ok((id, result)) => (task_index[&id], result),
+        let (position, result) = match joined {
+            Ok((id, result)) => (task_position[&id], result),
             // A panic in a check task is a bug; the check is reported as an error rather than
             // losing the report.
             Err(error) => {
-                let index = task_index[&error.id()];
-                let result = internal_error(&suite, &plan, index, &error.to_string());
-                (index, result)
+                let position = task_position[&error.id()];
+                let result = internal_error(&run, position, &error.to_string());
+                (position, result)
             }
         };
-        finished.insert(index, result);
+        finished.insert(position, result);
         while let Some(result) = finished.remove(&results.len()) {
             on_result(&result);
             results.push(result);
@@ -161,12 +204,13 @@ pub async fn execute(
     }
     results.extend(finished.into_values());
 
-    let insecure = plan.tls.insecure;
-    RunResults {
+    let redactor = lock(&run.redactor).clone();
+    let plan = &run.plan;
+    let results = RunResults {
         format: crate::results::FORMAT.to_string(),
         format_version: crate::results::FORMAT_VERSION,
         gatecheck_version: env!("CARGO_PKG_VERSION").to_string(),
-        suite: suite_info(&suite),
+        suite: suite_info(&run.suite),
         vantage: crate::results::VantageInfo {
             name: plan.vantage.name.clone(),
             description: plan.vantage.description.clone(),
@@ -176,10 +220,72 @@ pub async fn execute(
         started_at,
         finished_at: now_rfc3339(),
         duration_ms: millis(started.elapsed()),
-        insecure,
+        insecure: plan.tls.insecure,
         summary: Summary::of(&results),
         checks: results,
+    };
+    (results, redactor)
+}
+
+/// Locks a mutex, also after a task panicked while holding it: the data stays usable, since
+/// every writer leaves it consistent after each single insert.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+async fn run_planned(
+    run: &Run,
+    position: usize,
+    dependencies: Vec<(String, watch::Receiver<Option<Outcome>>)>,
+) -> CheckResult {
+    let planned = &run.plan.checks[position];
+    for (id, mut receiver) in dependencies {
+        let outcome = match receiver.wait_for(Option::is_some).await {
+            Ok(outcome) => *outcome,
+            Err(_) => None,
+        };
+        let reason = match outcome {
+            Some(Outcome::Passed) => continue,
+            Some(Outcome::Failed) => format!("dependency `{id}` failed"),
+            Some(Outcome::Error) => format!("dependency `{id}` got no response"),
+            Some(Outcome::Skipped) => format!("dependency `{id}` was skipped"),
+            None => format!("dependency `{id}` did not finish"),
+        };
+        return skipped(run, position, reason);
     }
+    if let Some(reason) = &planned.skip_reason {
+        return skipped(run, position, reason.clone());
+    }
+
+    // The semaphore is never closed, so acquiring only waits. It is taken after the
+    // dependencies finished, so that waiting checks do not hold the slots they wait for.
+    let _permit = run.semaphore.acquire().await.ok();
+    if let Some(failed) = lock(&run.stopped_by).clone() {
+        return skipped(
+            run,
+            position,
+            format!("not run: --fail-fast stopped the run after check `{failed}` did not pass"),
+        );
+    }
+
+    let values = lock(&run.values).clone();
+    let result = match run.plan.prepare(&run.suite, planned.index, &values) {
+        Ok(prepared) => run_check(run, planned.index, &prepared).await,
+        Err(error) => {
+            let mut result = internal_error(run, position, "");
+            result.error = Some(TransportError {
+                kind: ErrorKind::Other.to_string(),
+                message: lock(&run.redactor).redact_owned(error.to_string()),
+            });
+            result
+        }
+    };
+    if run.plan.fail_fast && result.outcome != Outcome::Passed {
+        lock(&run.stopped_by).get_or_insert_with(|| result.id.clone());
+    }
+    result
 }
 
 pub fn suite_info(suite: &Suite) -> crate::results::SuiteInfo {
@@ -192,12 +298,39 @@ pub fn suite_info(suite: &Suite) -> crate::results::SuiteInfo {
     }
 }
 
-async fn run_check(suite: &Suite, plan: &Plan, clients: &Clients, index: usize) -> CheckResult {
-    let check = &suite.checks[index];
-    let prepared = &plan.checks[index];
-    let redactor = &plan.redactor;
+/// A result for a check that was not sent.
+fn skipped(run: &Run, position: usize, reason: String) -> CheckResult {
+    let planned = &run.plan.checks[position];
+    let check = &run.suite.checks[planned.index];
+    let redactor = lock(&run.redactor);
+    CheckResult {
+        id: check.id.clone(),
+        name: check.name.clone(),
+        description: check.description.clone(),
+        tags: check.tags.clone(),
+        outcome: Outcome::Skipped,
+        request: RequestInfo {
+            method: planned.preview.method.to_string(),
+            url: redactor.redact_owned(planned.preview.url.to_string()),
+        },
+        expected_status: check.expect.status.to_string(),
+        response: None,
+        duration_ms: 0,
+        failures: Vec::new(),
+        error: None,
+        skip_reason: Some(redactor.redact_owned(reason)),
+        diagnosis: None,
+        insecure: run.plan.tls.insecure,
+    }
+}
 
-    let mut builder = clients
+async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> CheckResult {
+    let suite = &run.suite;
+    let plan = &run.plan;
+    let check = &suite.checks[index];
+
+    let mut builder = run
+        .clients
         .for_request(prepared)
         .request(prepared.method.clone(), prepared.url.clone())
         .headers(prepared.headers.clone())
@@ -213,7 +346,112 @@ async fn run_check(suite: &Suite, plan: &Plan, clients: &Clients, index: usize) 
     let outcome = send(builder, plan.body_limit).await;
     let duration = started.elapsed();
 
-    let mut result = CheckResult {
+    let received = match outcome {
+        Ok(received) => received,
+        Err((kind, message)) => {
+            let redactor = lock(&run.redactor).clone();
+            let evidence = Evidence {
+                status: None,
+                error: Some(kind),
+                body: None,
+            };
+            let mut result = base_result(run, index, prepared, duration, &redactor);
+            result.outcome = Outcome::Error;
+            result.error = Some(TransportError {
+                kind: kind.to_string(),
+                message: redactor.redact_owned(message),
+            });
+            result.diagnosis = Some(redact_diagnosis(
+                diagnose(check, &suite.hints, &plan.vantage.name, &evidence),
+                &redactor,
+            ));
+            return result;
+        }
+    };
+
+    let mut failures = assert::evaluate(
+        &check.expect,
+        &Response {
+            status: received.status,
+            headers: &received.headers,
+            body: &received.body,
+            body_truncated: received.truncated,
+            duration,
+        },
+    );
+    let body_text = String::from_utf8_lossy(&received.body);
+    if failures.is_empty() {
+        failures = store_captures(run, check, &received.headers, &body_text);
+    }
+
+    // Taken after the captures, so that a secret this check captured is already masked in its
+    // own result.
+    let redactor = lock(&run.redactor).clone();
+    let mut result = base_result(run, index, prepared, duration, &redactor);
+    if !failures.is_empty() {
+        result.outcome = Outcome::Failed;
+        let evidence = Evidence {
+            status: Some(received.status),
+            error: None,
+            body: Some(&body_text),
+        };
+        result.diagnosis = Some(redact_diagnosis(
+            diagnose(check, &suite.hints, &plan.vantage.name, &evidence),
+            &redactor,
+        ));
+    }
+    result.failures = failures
+        .into_iter()
+        .map(|failure| redact_failure(failure, &redactor))
+        .collect();
+    result.response = Some(ResponseInfo {
+        status: received.status,
+        http_version: received.version,
+        headers: reported_headers(&received.headers, &redactor),
+        body_excerpt: excerpt(&body_text, &redactor),
+        body_bytes: received.body.len() as u64,
+        body_truncated: received.truncated,
+    });
+    result
+}
+
+/// Stores the check's captured values for later checks, and returns a failure for each value
+/// that could not be captured.
+fn store_captures(
+    run: &Run,
+    check: &crate::suite::Check,
+    headers: &HeaderMap,
+    body: &str,
+) -> Vec<ExpectationFailure> {
+    let mut failures = Vec::new();
+    for capture in &check.captures {
+        match assert::capture::capture(&capture.source, headers, body) {
+            Ok(value) => {
+                if capture.secret {
+                    lock(&run.redactor).add(&value);
+                }
+                lock(&run.values).insert(capture.name.clone(), value);
+            }
+            Err(problem) => failures.push(ExpectationFailure {
+                expectation: format!("capture {} ({})", capture.name, capture.source.describe()),
+                expected: "a value".to_string(),
+                actual: problem,
+            }),
+        }
+    }
+    failures
+}
+
+/// A passed result with the request filled in; the caller adds what came back.
+fn base_result(
+    run: &Run,
+    index: usize,
+    prepared: &PreparedRequest,
+    duration: Duration,
+    redactor: &Redactor,
+) -> CheckResult {
+    let check = &run.suite.checks[index];
+    CheckResult {
         id: check.id.clone(),
         name: check.name.clone(),
         description: check.description.clone(),
@@ -230,65 +468,8 @@ async fn run_check(suite: &Suite, plan: &Plan, clients: &Clients, index: usize) 
         error: None,
         skip_reason: None,
         diagnosis: None,
-        insecure: plan.tls.insecure,
-    };
-
-    match outcome {
-        Ok(received) => {
-            let failures = assert::evaluate(
-                &check.expect,
-                &Response {
-                    status: received.status,
-                    headers: &received.headers,
-                    body: &received.body,
-                    body_truncated: received.truncated,
-                    duration,
-                },
-            );
-            let body_text = String::from_utf8_lossy(&received.body);
-            if !failures.is_empty() {
-                result.outcome = Outcome::Failed;
-                let evidence = Evidence {
-                    status: Some(received.status),
-                    error: None,
-                    body: Some(&body_text),
-                };
-                result.diagnosis = Some(redact_diagnosis(
-                    diagnose(check, &suite.hints, &plan.vantage.name, &evidence),
-                    redactor,
-                ));
-            }
-            result.failures = failures
-                .into_iter()
-                .map(|failure| redact_failure(failure, redactor))
-                .collect();
-            result.response = Some(ResponseInfo {
-                status: received.status,
-                http_version: received.version,
-                headers: reported_headers(&received.headers, redactor),
-                body_excerpt: excerpt(&body_text, redactor),
-                body_bytes: received.body.len() as u64,
-                body_truncated: received.truncated,
-            });
-        }
-        Err((kind, message)) => {
-            result.outcome = Outcome::Error;
-            result.error = Some(TransportError {
-                kind: kind.to_string(),
-                message: redactor.redact_owned(message),
-            });
-            let evidence = Evidence {
-                status: None,
-                error: Some(kind),
-                body: None,
-            };
-            result.diagnosis = Some(redact_diagnosis(
-                diagnose(check, &suite.hints, &plan.vantage.name, &evidence),
-                redactor,
-            ));
-        }
+        insecure: run.plan.tls.insecure,
     }
-    result
 }
 
 struct Received {
@@ -392,30 +573,15 @@ fn redact_diagnosis(
     }
 }
 
-fn internal_error(suite: &Suite, plan: &Plan, index: usize, message: &str) -> CheckResult {
-    let check = &suite.checks[index];
-    CheckResult {
-        id: check.id.clone(),
-        name: check.name.clone(),
-        description: check.description.clone(),
-        tags: check.tags.clone(),
-        outcome: Outcome::Error,
-        request: RequestInfo {
-            method: check.request.method.clone(),
-            url: plan.redactor.redact_owned(check.request.url.source()),
-        },
-        expected_status: check.expect.status.to_string(),
-        response: None,
-        duration_ms: 0,
-        failures: Vec::new(),
-        error: Some(TransportError {
-            kind: ErrorKind::Other.to_string(),
-            message: format!("internal error in gatecheck, please report it: {message}"),
-        }),
-        skip_reason: None,
-        diagnosis: None,
-        insecure: plan.tls.insecure,
-    }
+fn internal_error(run: &Run, position: usize, message: &str) -> CheckResult {
+    let mut result = skipped(run, position, String::new());
+    result.outcome = Outcome::Error;
+    result.skip_reason = None;
+    result.error = Some(TransportError {
+        kind: ErrorKind::Other.to_string(),
+        message: format!("internal error in gatecheck, please report it: {message}"),
+    });
+    result
 }
 
 fn millis(duration: Duration) -> u64 {

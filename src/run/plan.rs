@@ -26,6 +26,12 @@ pub struct RunOptions {
     pub concurrency: usize,
     /// Bytes of each response body kept for matching and reports.
     pub body_limit: usize,
+    /// `--check ID`: run only these checks (and what they depend on).
+    pub checks: Vec<String>,
+    /// `--tag TAG` or `--tag 'not TAG'`: select checks by tag.
+    pub tags: Vec<String>,
+    /// Stop sending new checks after the first that does not pass.
+    pub fail_fast: bool,
 }
 
 impl Default for RunOptions {
@@ -37,6 +43,9 @@ impl Default for RunOptions {
             insecure: false,
             concurrency: 8,
             body_limit: 1024 * 1024,
+            checks: Vec::new(),
+            tags: Vec::new(),
+            fail_fast: false,
         }
     }
 }
@@ -52,6 +61,12 @@ pub enum PlanError {
     UnknownOverride { name: String, valid: Vec<String> },
     #[error("invalid --var `{0}`: write NAME=VALUE")]
     InvalidOverride(String),
+    #[error("unknown check `{name}` in --check; {}", suggest(.name, .valid, "this suite's checks are"))]
+    UnknownCheck { name: String, valid: Vec<String> },
+    #[error("no check has tag `{name}` (from --tag); {}", suggest(.name, .valid, "the suite's tags are"))]
+    UnknownTag { name: String, valid: Vec<String> },
+    #[error("the selection matches no check; drop a --check or --tag option")]
+    NothingSelected,
     #[error("check `{check}`: invalid URL `{url}`: {reason}")]
     InvalidUrl {
         check: String,
@@ -70,6 +85,15 @@ pub enum PlanError {
 pub struct MissingVariable {
     pub name: String,
     pub env: String,
+}
+
+fn suggest(name: &str, valid: &[String], intro: &str) -> String {
+    let names: Vec<&str> = valid.iter().map(String::as_str).collect();
+    match crate::suite::diagnostic::did_you_mean(name, &names) {
+        Some(suggestion) => format!("did you mean `{suggestion}`?"),
+        None if names.is_empty() => format!("{intro} none"),
+        None => format!("{intro} {}", names.join(", ")),
+    }
 }
 
 fn missing_message(missing: &[MissingVariable]) -> String {
@@ -91,10 +115,42 @@ pub struct Plan {
     /// Rendered base URL, redacted; empty when the suite sets none.
     pub target: String,
     pub redactor: Redactor,
-    pub checks: Vec<PreparedRequest>,
+    /// The selected checks, in suite order.
+    pub checks: Vec<PlannedCheck>,
     pub concurrency: usize,
     pub body_limit: usize,
+    pub fail_fast: bool,
     pub tls: TlsPlan,
+    /// Resolved variables; captured values join them while the run goes on.
+    pub values: HashMap<String, String>,
+    base_url: Option<String>,
+}
+
+pub struct PlannedCheck {
+    /// Index into the suite's checks.
+    pub index: usize,
+    /// Set when the check is not sent at this vantage.
+    pub skip_reason: Option<String>,
+    /// The request with captured values shown as placeholders, for dry runs and for checks
+    /// that are skipped before their captures exist.
+    pub preview: PreparedRequest,
+}
+
+impl Plan {
+    /// Renders a check's request with the variables known now, including captured ones.
+    pub fn prepare(
+        &self,
+        suite: &Suite,
+        index: usize,
+        values: &HashMap<String, String>,
+    ) -> Result<PreparedRequest, PlanError> {
+        prepare(
+            suite,
+            &suite.checks[index],
+            self.base_url.as_deref(),
+            values,
+        )
+    }
 }
 
 /// TLS settings shared by every check of a run.
@@ -132,20 +188,43 @@ pub fn plan(
     let (values, redactor) = resolve_variables(suite, options, env)?;
     let render = |template: &Template| template.render(&values);
     let base_url = suite.defaults.base_url.as_ref().map(render);
+    let selected = select(suite, options)?;
+
+    // Captured values exist only once their check has run; a placeholder stands in for them,
+    // so that every request can be checked now and shown by a dry run.
+    let mut preview_values = values.clone();
+    for check in &suite.checks {
+        for capture in &check.captures {
+            preview_values.insert(capture.name.clone(), format!("captured:{}", capture.name));
+        }
+    }
 
     let mut redactor = redactor;
-    let mut checks = Vec::with_capacity(suite.checks.len());
-    for check in &suite.checks {
-        let prepared = prepare(suite, check, base_url.as_deref(), &values)?;
-        if let Some((user, password)) = &prepared.basic_auth {
+    let mut checks = Vec::with_capacity(selected.len());
+    for index in selected {
+        let check = &suite.checks[index];
+        let preview = prepare(suite, check, base_url.as_deref(), &preview_values)?;
+        if let Some((user, password)) = &preview.basic_auth {
             redactor.add_basic_auth(user, password.expose());
         }
-        checks.push(prepared);
+        let skip_reason = (!check.vantages.is_empty() && !check.vantages.contains(&vantage.name))
+            .then(|| {
+                format!(
+                    "runs only at vantage {}, not at {}",
+                    check.vantages.join(", "),
+                    vantage.name
+                )
+            });
+        checks.push(PlannedCheck {
+            index,
+            skip_reason,
+            preview,
+        });
     }
 
     let mut ca_files: Vec<PathBuf> = suite.defaults.tls.ca_file.iter().cloned().collect();
     ca_files.extend(options.ca_file.iter().cloned());
-    let target = redactor.redact_owned(base_url.unwrap_or_default());
+    let target = redactor.redact_owned(base_url.clone().unwrap_or_default());
     Ok(Plan {
         vantage,
         target,
@@ -153,11 +232,86 @@ pub fn plan(
         checks,
         concurrency: options.concurrency.max(1),
         body_limit: options.body_limit,
+        fail_fast: options.fail_fast,
         tls: TlsPlan {
             ca_files,
             insecure: options.insecure || suite.defaults.tls.insecure,
         },
+        values,
+        base_url,
     })
+}
+
+/// Returns the indexes of the checks that `--check` and `--tag` select, with everything they
+/// depend on, in suite order. Without either option, every check is selected.
+fn select(suite: &Suite, options: &RunOptions) -> Result<Vec<usize>, PlanError> {
+    let ids: Vec<String> = suite.checks.iter().map(|check| check.id.clone()).collect();
+    let mut all_tags: Vec<String> = suite
+        .checks
+        .iter()
+        .flat_map(|check| check.tags.iter().cloned())
+        .collect();
+    all_tags.sort();
+    all_tags.dedup();
+
+    for id in &options.checks {
+        if !ids.contains(id) {
+            return Err(PlanError::UnknownCheck {
+                name: id.clone(),
+                valid: ids.clone(),
+            });
+        }
+    }
+    let mut include_tags = Vec::new();
+    let mut exclude_tags = Vec::new();
+    for tag in &options.tags {
+        let (negated, name) = match tag.trim().strip_prefix("not ") {
+            Some(name) => (true, name.trim()),
+            None => (false, tag.trim()),
+        };
+        if !all_tags.iter().any(|known| known == name) {
+            return Err(PlanError::UnknownTag {
+                name: name.to_string(),
+                valid: all_tags.clone(),
+            });
+        }
+        if negated {
+            exclude_tags.push(name.to_string());
+        } else {
+            include_tags.push(name.to_string());
+        }
+    }
+
+    let positive = !options.checks.is_empty() || !include_tags.is_empty();
+    let mut selected: Vec<bool> = suite
+        .checks
+        .iter()
+        .map(|check| {
+            let included = !positive
+                || options.checks.contains(&check.id)
+                || check.tags.iter().any(|tag| include_tags.contains(tag));
+            let excluded = check.tags.iter().any(|tag| exclude_tags.contains(tag));
+            included && !excluded
+        })
+        .collect();
+
+    // Dependencies come before their dependents in the file, so one backwards pass reaches
+    // every check that a selected one needs.
+    for index in (0..suite.checks.len()).rev() {
+        if !selected[index] {
+            continue;
+        }
+        for dependency in &suite.checks[index].depends_on {
+            if let Some(position) = ids.iter().position(|id| id == dependency) {
+                selected[position] = true;
+            }
+        }
+    }
+    let chosen: Vec<usize> = (0..suite.checks.len()).filter(|&i| selected[i]).collect();
+    if chosen.is_empty() {
+        return Err(PlanError::NothingSelected);
+    }
+    Ok(chosen)
 }
 
 fn resolve_variables(
@@ -242,10 +396,16 @@ fn prepare(
         return Err(invalid_url("the scheme must be http or https".to_string()));
     }
     if !request.query.is_empty() {
-        let mut pairs = url.query_pairs_mut();
+        let mut query = url.query().map(str::to_string).unwrap_or_default();
         for (name, value) in &request.query {
-            pairs.append_pair(name, &value.render(values));
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&encode_query_part(name));
+            query.push('=');
+            query.push_str(&encode_query_part(&value.render(values)));
         }
+        url.set_query(Some(&query));
     }
 
     let mut headers = HeaderMap::new();
@@ -285,6 +445,32 @@ fn prepare(
     })
 }
 
+/// Characters encoded in query names and values: those that would end or split the
+/// parameter, and those a URL cannot carry. The rest, `:` and `/` among them, go as written,
+/// which is how curl sends the URLs of support runbooks.
+const QUERY_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'=')
+    .add(b'>')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+fn encode_query_part(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, QUERY_ENCODE).to_string()
+}
+
 /// Joins a path to the base URL by plain concatenation, so that a base URL with a path
 /// (`https://gw/ise`) keeps it; absolute URLs are used as they are.
 fn join_url(base_url: Option<&str>, path: &str) -> String {
@@ -309,6 +495,15 @@ fn join_url(base_url: Option<&str>, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_parts_keep_colons() {
+        assert_eq!(
+            encode_query_part("mac.CONTAINS.aa:aa"),
+            "mac.CONTAINS.aa:aa"
+        );
+        assert_eq!(encode_query_part("a b&c=d+e%"), "a%20b%26c%3Dd%2Be%25");
+    }
 
     #[test]
     fn join_url_forms() {

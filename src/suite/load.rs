@@ -44,6 +44,9 @@ const CHECK_KEYS: &[&str] = &[
     "name",
     "description",
     "tags",
+    "vantages",
+    "depends_on",
+    "capture",
     "request",
     "expect",
     "hints",
@@ -62,6 +65,8 @@ const EXPECT_KEYS: &[&str] = &["status", "headers", "body", "max_duration"];
 const HEADER_MATCH_KEYS: &[&str] = &["equals", "regex"];
 const MATCHER_KINDS: &[&str] = &["contains", "regex", "equals", "jsonpath", "xpath"];
 const PATH_MATCHER_KEYS: &[&str] = &["jsonpath", "xpath", "exists", "equals", "matches", "count"];
+const CAPTURE_KEYS: &[&str] = &["jsonpath", "xpath", "header", "regex", "secret"];
+const CAPTURE_SOURCES: &[&str] = &["jsonpath", "xpath", "header", "regex"];
 const HINT_KEYS: &[&str] = &["id", "title", "explanation", "when"];
 const WHEN_KEYS: &[&str] = &["status", "error", "body", "vantages", "checks"];
 const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -145,6 +150,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Loaded, LoadError> {
         path,
         variables: HashMap::new(),
         vantage_names: Vec::new(),
+        captured: HashMap::new(),
     };
     let suite = loader.suite(&root);
     let mut diagnostics = loader.reader.diagnostics;
@@ -172,6 +178,8 @@ struct SuiteLoader<'p> {
     /// Defined variables, to check references as templates are read.
     variables: HashMap<String, Position>,
     vantage_names: Vec<String>,
+    /// Variables that checks capture, with the id of the capturing check.
+    captured: HashMap<String, String>,
 }
 
 impl SuiteLoader<'_> {
@@ -222,6 +230,7 @@ impl SuiteLoader<'_> {
             Some(node) => self.checks(node),
             None => Vec::new(),
         };
+        self.check_dependencies(&checks);
         let check_ids: Vec<String> = checks.iter().map(|check| check.id.clone()).collect();
         let hints = match fields.get("hints") {
             Some(node) => self.hints(node, Some(&check_ids)),
@@ -536,6 +545,7 @@ impl SuiteLoader<'_> {
             self.reader.error(node.position, "`checks` is empty").help =
                 Some("add at least one check with `id`, `name` and `request`".to_string());
         }
+        self.collect_captured_names(items);
         // Duplicate ids are found from the raw `id` values, so that they are reported even
         // when one of the checks has other problems.
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -565,6 +575,62 @@ impl SuiteLoader<'_> {
         items.iter().filter_map(|item| self.check(item)).collect()
     }
 
+    /// Registers the names that checks capture before any template is read, because a
+    /// template refers to them as it does to variables.
+    fn collect_captured_names(&mut self, items: &[Node]) {
+        for item in items {
+            let Value::Mapping(entries) = &item.value else {
+                continue;
+            };
+            let id = entries
+                .iter()
+                .find(|(key, _)| key.name == "id")
+                .and_then(|(_, node)| node.value.scalar_text())
+                .unwrap_or_default();
+            let Some((_, capture)) = entries.iter().find(|(key, _)| key.name == "capture") else {
+                continue;
+            };
+            let Value::Mapping(names) = &capture.value else {
+                continue;
+            };
+            for (key, _) in names {
+                if !is_variable_name(&key.name) {
+                    self.reader
+                        .error(
+                            key.position,
+                            format!("invalid variable name `{}`", key.name),
+                        )
+                        .help =
+                        Some("use letters, digits and `_`, not starting with a digit".to_string());
+                    continue;
+                }
+                if self.variables.contains_key(&key.name) {
+                    self.reader
+                        .error(
+                            key.position,
+                            format!("capture `{}` has the name of a variable", key.name),
+                        )
+                        .help = Some("rename the capture or the variable".to_string());
+                    continue;
+                }
+                if let Some(other) = self.captured.get(&key.name) {
+                    self.reader
+                        .error(
+                            key.position,
+                            format!(
+                                "capture `{}` is already captured by check `{other}`",
+                                key.name
+                            ),
+                        )
+                        .help = Some("give each captured value its own name".to_string());
+                    continue;
+                }
+                self.captured.insert(key.name.clone(), id.clone());
+                self.variables.insert(key.name.clone(), key.position);
+            }
+        }
+    }
+
     fn check(&mut self, node: &Node) -> Option<Check> {
         let fields = self.reader.fields(node, "a check", CHECK_KEYS)?;
         let id_node = self.reader.required(&fields, "id", "a check");
@@ -583,6 +649,18 @@ impl SuiteLoader<'_> {
             .into_iter()
             .map(|(tag, _)| tag)
             .collect();
+        let vantages = match fields.get("vantages") {
+            Some(node) => self.vantage_references(node),
+            None => Some(Vec::new()),
+        };
+        let depends_on = fields
+            .get("depends_on")
+            .map(|node| self.reader.string_list(node, "depends_on"))
+            .unwrap_or_default();
+        let captures = match fields.get("capture") {
+            Some(node) => self.captures(node),
+            None => Vec::new(),
+        };
         let request = self
             .reader
             .required(&fields, "request", "a check")
@@ -605,11 +683,147 @@ impl SuiteLoader<'_> {
             name: name?,
             description,
             tags,
+            vantages: vantages?,
+            depends_on: depends_on.into_iter().map(|(id, _)| id).collect(),
+            captures,
             request: request?,
             expect: expect?,
             hints,
             position: id_node.map_or(node.position, |node| node.position),
         })
+    }
+
+    fn vantage_references(&mut self, node: &Node) -> Option<Vec<String>> {
+        let mut names = Vec::new();
+        let mut ok = true;
+        for (name, position) in self.reader.string_list(node, "vantage") {
+            if self.vantage_names.contains(&name) {
+                names.push(name);
+                continue;
+            }
+            ok = false;
+            let known: Vec<&str> = self.vantage_names.iter().map(String::as_str).collect();
+            let help = match did_you_mean(&name, &known) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None => format!("the suite's vantages are {}", quote_list(&known)),
+            };
+            self.reader
+                .error(position, format!("unknown vantage `{name}`"))
+                .help = Some(help);
+        }
+        ok.then_some(names)
+    }
+
+    fn captures(&mut self, node: &Node) -> Vec<Capture> {
+        let Some(entries) = self.reader.mapping(node, "capture") else {
+            return Vec::new();
+        };
+        let mut captures = Vec::new();
+        for (key, value) in entries.entries() {
+            let what = format!("capture `{}`", key.name);
+            if let Some(capture) = self.capture(&key.name, value, &what) {
+                captures.push(capture);
+            }
+        }
+        captures
+    }
+
+    fn capture(&mut self, name: &str, node: &Node, what: &str) -> Option<Capture> {
+        let fields = self.reader.fields(node, what, CAPTURE_KEYS)?;
+        let secret = match fields.get("secret") {
+            Some(node) => self.reader.bool(node, "`secret`")?,
+            None => false,
+        };
+        let sources: Vec<&str> = CAPTURE_SOURCES
+            .iter()
+            .copied()
+            .filter(|source| fields.has(source))
+            .collect();
+        let [source_name] = sources.as_slice() else {
+            self.reader
+                .error(fields.position, format!("{what} needs exactly one source"))
+                .help = Some(format!("use one of {}", quote_list(CAPTURE_SOURCES)));
+            return None;
+        };
+        let source_node = fields.get(source_name)?;
+        let source = match *source_name {
+            "jsonpath" => {
+                let expression = self.reader.non_empty_string(source_node, "JSONPath")?;
+                let path = self.json_path(source_node, &expression)?;
+                CaptureSource::JsonPath { path, expression }
+            }
+            "xpath" => {
+                let expression = self.reader.non_empty_string(source_node, "XPath")?;
+                CaptureSource::XPath(self.xpath(source_node, &expression)?)
+            }
+            "header" => {
+                let header = self.reader.non_empty_string(source_node, "header name")?;
+                if reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
+                    self.reader
+                        .error(
+                            source_node.position,
+                            format!("invalid header name `{header}`"),
+                        )
+                        .help = Some("header names use letters, digits and `-`".to_string());
+                    return None;
+                }
+                CaptureSource::Header(header)
+            }
+            _ => CaptureSource::Regex(self.regex(source_node)?),
+        };
+        Some(Capture {
+            name: name.to_string(),
+            source,
+            secret,
+        })
+    }
+
+    /// Checks that dependencies name earlier checks, and that a check using a captured
+    /// variable depends, directly or through others, on the check that captures it.
+    fn check_dependencies(&mut self, checks: &[Check]) {
+        let mut earlier: HashMap<&str, &Check> = HashMap::new();
+        for check in checks {
+            for dependency in &check.depends_on {
+                if earlier.contains_key(dependency.as_str()) {
+                    continue;
+                }
+                let help = if checks.iter().any(|other| &other.id == dependency) {
+                    format!(
+                        "move check `{dependency}` above `{}`: a check may depend only on checks listed before it",
+                        check.id
+                    )
+                } else {
+                    let ids: Vec<&str> = earlier.keys().copied().collect();
+                    match did_you_mean(dependency, &ids) {
+                        Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                        None => "name the id of a check listed before this one".to_string(),
+                    }
+                };
+                self.reader
+                    .error(
+                        check.position,
+                        format!(
+                            "check `{}` depends on `{dependency}`, which is not an earlier check",
+                            check.id
+                        ),
+                    )
+                    .help = Some(help);
+            }
+            let reachable = dependency_closure(check, &earlier);
+            for template in check.request.templates() {
+                for name in template.variables() {
+                    let Some(capturer) = self.captured.get(name) else {
+                        continue;
+                    };
+                    if !reachable.contains(capturer.as_str()) {
+                        self.reader
+                            .error(check.position, format!("check `{}` uses `${{{name}}}`, which check `{capturer}` captures, but does not depend on it", check.id))
+                            .help = Some(format!("add `depends_on: [{capturer}]` to check `{}`", check.id));
+                    }
+                }
+            }
+            earlier.insert(check.id.as_str(), check);
+        }
     }
 
     fn request(&mut self, node: &Node) -> Option<RequestSpec> {
@@ -849,39 +1063,20 @@ impl SuiteLoader<'_> {
         match (fields.get("jsonpath"), fields.get("xpath")) {
             (Some(expression_node), None) => {
                 let expression = self.reader.non_empty_string(expression_node, "JSONPath")?;
-                match JsonPath::parse(&expression) {
-                    Ok(path) => Some(BodyMatcher::JsonPath {
-                        path,
-                        expression,
-                        predicates: predicates?,
-                    }),
-                    Err(error) => {
-                        let position =
-                            offset_position(expression_node, error.position().saturating_sub(1));
-                        self.reader
-                            .error(position, format!("invalid JSONPath `{expression}`: {}", error.message()))
-                            .help = Some("write an RFC 9535 JSONPath such as `$.SearchResult.total` or `$[*].id`".to_string());
-                        None
-                    }
-                }
+                let path = self.json_path(expression_node, &expression)?;
+                Some(BodyMatcher::JsonPath {
+                    path,
+                    expression,
+                    predicates: predicates?,
+                })
             }
             (None, Some(expression_node)) => {
                 let expression = self.reader.non_empty_string(expression_node, "XPath")?;
-                match XPath::parse(&expression) {
-                    Ok(path) => Some(BodyMatcher::XPath {
-                        path,
-                        predicates: predicates?,
-                    }),
-                    Err(error) => {
-                        let position = offset_position(expression_node, error.offset);
-                        self.reader
-                            .error(position, format!("invalid XPath `{expression}`: {error}"))
-                            .help = Some(
-                            "see the supported XPath subset in docs/suite-format.md".to_string(),
-                        );
-                        None
-                    }
-                }
+                let path = self.xpath(expression_node, &expression)?;
+                Some(BodyMatcher::XPath {
+                    path,
+                    predicates: predicates?,
+                })
             }
             _ => {
                 self.reader
@@ -890,6 +1085,40 @@ impl SuiteLoader<'_> {
                         "invalid body matcher: it sets both `jsonpath` and `xpath`",
                     )
                     .help = Some("write each as its own list item".to_string());
+                None
+            }
+        }
+    }
+
+    fn json_path(&mut self, node: &Node, expression: &str) -> Option<JsonPath> {
+        match JsonPath::parse(expression) {
+            Ok(path) => Some(path),
+            Err(error) => {
+                // serde_json_path counts positions from 1.
+                let position = offset_position(node, error.position().saturating_sub(1));
+                self.reader
+                    .error(
+                        position,
+                        format!("invalid JSONPath `{expression}`: {}", error.message()),
+                    )
+                    .help = Some(
+                    "write an RFC 9535 JSONPath such as `$.SearchResult.total` or `$[*].id`"
+                        .to_string(),
+                );
+                None
+            }
+        }
+    }
+
+    fn xpath(&mut self, node: &Node, expression: &str) -> Option<XPath> {
+        match XPath::parse(expression) {
+            Ok(path) => Some(path),
+            Err(error) => {
+                let position = offset_position(node, error.offset);
+                self.reader
+                    .error(position, format!("invalid XPath `{expression}`: {error}"))
+                    .help =
+                    Some("see the supported XPath subset in docs/suite-format.md".to_string());
                 None
             }
         }
@@ -1204,4 +1433,22 @@ fn relative_to(suite_path: &Path, file: &str) -> PathBuf {
     suite_path
         .parent()
         .map_or_else(|| file.to_path_buf(), |folder| folder.join(file))
+}
+
+/// Ids of every check that `check` depends on, directly or through other checks.
+fn dependency_closure<'a>(
+    check: &'a Check,
+    earlier: &HashMap<&str, &'a Check>,
+) -> HashSet<&'a str> {
+    let mut reachable = HashSet::new();
+    let mut pending: Vec<&str> = check.depends_on.iter().map(String::as_str).collect();
+    while let Some(id) = pending.pop() {
+        let Some(dependency) = earlier.get(id) else {
+            continue;
+        };
+        if reachable.insert(dependency.id.as_str()) {
+            pending.extend(dependency.depends_on.iter().map(String::as_str));
+        }
+    }
+    reachable
 }

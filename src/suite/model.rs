@@ -115,10 +115,63 @@ pub struct Check {
     pub name: String,
     pub description: Option<String>,
     pub tags: Vec<String>,
+    /// Vantages the check runs at; empty means all. At other vantages it is skipped.
+    pub vantages: Vec<String>,
+    /// Checks that must pass before this one is sent; all are listed earlier in the file.
+    pub depends_on: Vec<String>,
+    /// Values taken from the response for later checks.
+    pub captures: Vec<Capture>,
     pub request: RequestSpec,
     pub expect: Expectations,
     pub hints: Vec<HintRule>,
     pub position: Position,
+}
+
+/// A value a check takes from its response into a variable that later checks use.
+#[derive(Clone, Debug)]
+pub struct Capture {
+    pub name: String,
+    pub source: CaptureSource,
+    /// Masks the captured value in every output.
+    pub secret: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum CaptureSource {
+    /// The first node selected; strings as they are, other JSON values in JSON form.
+    JsonPath { path: JsonPath, expression: String },
+    /// The value of the first node selected.
+    XPath(XPath),
+    /// The first value of the response header.
+    Header(String),
+    /// The first match in the body: capture group 1 when the pattern has one, else the match.
+    Regex(Regex),
+}
+
+impl CaptureSource {
+    pub fn describe(&self) -> String {
+        match self {
+            CaptureSource::JsonPath { expression, .. } => format!("jsonpath {expression}"),
+            CaptureSource::XPath(path) => format!("xpath {}", path.as_str()),
+            CaptureSource::Header(name) => format!("header {name}"),
+            CaptureSource::Regex(regex) => format!("regex {:?}", regex.as_str()),
+        }
+    }
+}
+
+impl RequestSpec {
+    /// Every template of the request, for finding the variables it uses.
+    pub fn templates(&self) -> Vec<&Template> {
+        let mut templates = vec![&self.url];
+        templates.extend(self.query.iter().map(|(_, value)| value));
+        templates.extend(self.headers.iter().map(|(_, value)| value));
+        templates.extend(self.body.iter());
+        if let Some(Auth::Basic { user, password }) = &self.auth {
+            templates.push(user);
+            templates.push(password);
+        }
+        templates
+    }
 }
 
 #[derive(Clone, Debug)]
