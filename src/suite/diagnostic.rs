@@ -147,8 +147,9 @@ pub fn render(
     Ok(())
 }
 
-/// Measures the value that starts at `column`: a quoted string to its closing quote,
-/// otherwise up to the end of the line or a comment.
+/// Measures the token that starts at `column`: a quoted string to its closing quote, a flow
+/// collection to its closing bracket, a key to its colon, and a plain value to the end of the
+/// line, a comment, or (inside a flow collection) the next separator.
 fn token_width(line: &str, column: usize) -> usize {
     let rest: Vec<char> = line.chars().skip(column).collect();
     match rest.first() {
@@ -157,20 +158,61 @@ fn token_width(line: &str, column: usize) -> usize {
             .skip(1)
             .position(|&c| c == quote)
             .map_or(rest.len(), |end| end + 2),
+        Some('[' | '{') => {
+            let mut depth = 0usize;
+            for (index, c) in rest.iter().enumerate() {
+                match c {
+                    '[' | '{' => depth += 1,
+                    ']' | '}' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return index + 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            rest.len()
+        }
         Some(_) => {
+            let in_flow = flow_depth(line.chars().take(column)) > 0;
             let text: String = rest.iter().collect();
-            // A plain scalar ends at a comment, and inside a flow collection (`[a, b]`) at
-            // the next separator.
-            let end = [" #", ",", "]", "}"]
+            let mut stops = vec![" #", ": "];
+            if in_flow {
+                stops.extend([",", "]", "}"]);
+            }
+            let mut end = stops
                 .iter()
                 .filter_map(|stop| text.find(stop))
                 .min()
                 .unwrap_or(text.len());
-            let text = &text[..end];
-            text.trim_end().chars().count()
+            let token = text[..end].trim_end();
+            if let Some(key) = token.strip_suffix(':') {
+                end = key.len();
+            } else {
+                end = token.len();
+            }
+            text[..end].chars().count().max(1)
         }
         None => 1,
     }
+}
+
+/// Counts the flow collections (`[` or `{`) still open at the end of `prefix`.
+fn flow_depth(prefix: impl Iterator<Item = char>) -> usize {
+    let mut depth = 0usize;
+    let mut quote = None;
+    for c in prefix {
+        match (quote, c) {
+            (Some(open), c) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    depth
 }
 
 /// Suggests the closest of `candidates` for a misspelled name, if one is close enough to be
@@ -212,6 +254,9 @@ mod tests {
         assert_eq!(token_width("a: \"x y\" # c", 3), 5);
         assert_eq!(token_width("a: 200 # c", 3), 3);
         assert_eq!(token_width("v: [internl, b]", 4), 7);
+        assert_eq!(token_width("name: [ERS, Open API]", 6), 15);
+        assert_eq!(token_width("base_url: https://${HOTS}", 10), 15);
+        assert_eq!(token_width("  X Bad: value", 2), 5);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::assert::xpath::XPath;
 use crate::error_kind::ErrorKindPattern;
 use crate::suite::diagnostic::{Diagnostic, SuiteErrors, did_you_mean};
 use crate::suite::model::*;
-use crate::suite::reader::{Fields, Reader, offset_position, quote_list};
+use crate::suite::reader::{Fields, Reader, quote_list};
 use crate::suite::status::{StatusPattern, StatusSpec};
 use crate::suite::template::{Template, is_variable_name};
 use crate::suite::yaml::{self, Node, Position, Value};
@@ -95,6 +95,11 @@ pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
         path: path.to_path_buf(),
         source,
     })?;
+    // The loader ignores a byte order mark, so positions are counted without it.
+    let bytes = match bytes.strip_prefix(b"\xef\xbb\xbf") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => {
@@ -146,7 +151,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Loaded, LoadError> {
         }
     };
     let mut loader = SuiteLoader {
-        reader: Reader::default(),
+        reader: Reader::new(text),
         path,
         variables: HashMap::new(),
         vantage_names: Vec::new(),
@@ -236,7 +241,7 @@ impl SuiteLoader<'_> {
             Some(node) => self.hints(node, Some(&check_ids)),
             None => Vec::new(),
         };
-        self.unique_hint_ids(&checks, &hints);
+        self.unique_hint_ids(root);
         self.warn_unhinted(&checks, &hints);
 
         Some(Suite {
@@ -300,8 +305,8 @@ impl SuiteLoader<'_> {
     ) -> Option<(VariableSource, bool, Option<String>)> {
         let fields = self.reader.fields(node, what, VARIABLE_KEYS)?;
         let secret = match fields.get("secret") {
-            Some(node) => self.reader.bool(node, "`secret`")?,
-            None => false,
+            Some(node) => self.reader.bool(node, "`secret`"),
+            None => Some(false),
         };
         let description = fields
             .get("description")
@@ -353,7 +358,7 @@ impl SuiteLoader<'_> {
                 return None;
             }
         };
-        Some((source, secret, description))
+        Some((source, secret?, description))
     }
 
     fn vantages(&mut self, node: &Node) -> Vec<Vantage> {
@@ -392,7 +397,7 @@ impl SuiteLoader<'_> {
             seen.insert(name.clone(), position.line);
             vantages.push(Vantage { name, description });
         }
-        if vantages.is_empty() && !self.reader.has_errors() {
+        if items.is_empty() {
             self.reader.error(node.position, "`vantages` is empty").help = Some(
                 "list at least one vantage, or remove `vantages` to use one named `default`"
                     .to_string(),
@@ -465,8 +470,9 @@ impl SuiteLoader<'_> {
         let basic = self.reader.fields(basic, "basic auth", BASIC_KEYS)?;
         let user = self.reader.required(&basic, "user", "basic auth");
         let password = self.reader.required(&basic, "password", "basic auth");
-        let user = self.checked_template(user?, "basic-auth user");
-        let password = self.checked_template(password?, "basic-auth password");
+        // Both are read before either is required, so that one run reports problems in both.
+        let user = user.and_then(|node| self.checked_template(node, "basic-auth user"));
+        let password = password.and_then(|node| self.checked_template(node, "basic-auth password"));
         Some(Auth::Basic {
             user: user?,
             password: password?,
@@ -480,9 +486,11 @@ impl SuiteLoader<'_> {
         let mut headers = Vec::new();
         for (key, value) in entries.entries() {
             if reqwest::header::HeaderName::from_bytes(key.name.as_bytes()).is_err() {
-                self.reader
-                    .error(key.position, format!("invalid header name `{}`", key.name))
-                    .help = Some("header names use letters, digits and `-`".to_string());
+                let diagnostic = self
+                    .reader
+                    .error(key.position, format!("invalid header name `{}`", key.name));
+                diagnostic.help = Some("header names use letters, digits and `-`".to_string());
+                diagnostic.width = key.name.chars().count();
                 continue;
             }
             let what = format!("header `{}`", key.name);
@@ -507,12 +515,23 @@ impl SuiteLoader<'_> {
                 Some(suggestion) => format!("did you mean `${{{suggestion}}}`?"),
                 None => format!("define `{name}` under `variables:`"),
             };
-            self.reader
-                .error(
-                    node.position,
-                    format!("unknown variable `{name}` in {what}"),
-                )
-                .help = Some(help);
+            let reference = format!("${{{name}}}");
+            let (position, width) = match node.value.scalar_text() {
+                Some(text) => match text.find(&reference) {
+                    Some(start) => (
+                        self.reader
+                            .offset_position(node, text[..start].chars().count()),
+                        reference.chars().count(),
+                    ),
+                    None => (node.position, 0),
+                },
+                None => (node.position, 0),
+            };
+            let diagnostic = self
+                .reader
+                .error(position, format!("unknown variable `{name}` in {what}"));
+            diagnostic.help = Some(help);
+            diagnostic.width = width;
         }
         ok.then_some(template)
     }
@@ -829,20 +848,8 @@ impl SuiteLoader<'_> {
     fn request(&mut self, node: &Node) -> Option<RequestSpec> {
         let fields = self.reader.fields(node, "request", REQUEST_KEYS)?;
         let method = match fields.get("method") {
-            Some(node) => {
-                let method = self
-                    .reader
-                    .non_empty_string(node, "method")?
-                    .to_ascii_uppercase();
-                if !METHODS.contains(&method.as_str()) {
-                    self.reader
-                        .error(node.position, format!("unsupported method `{method}`"))
-                        .help = Some(format!("use one of {}", quote_list(METHODS)));
-                    return None;
-                }
-                method
-            }
-            None => "GET".to_string(),
+            Some(node) => self.method(node),
+            None => Some("GET".to_string()),
         };
         let url = self.reader.required(&fields, "url", "request");
         let url = url.and_then(|node| self.checked_template(node, "request URL"));
@@ -865,7 +872,7 @@ impl SuiteLoader<'_> {
             .get("timeout")
             .and_then(|node| self.reader.duration(node, "timeout"));
         Some(RequestSpec {
-            method,
+            method: method?,
             url: url?,
             query,
             headers,
@@ -874,6 +881,18 @@ impl SuiteLoader<'_> {
             follow_redirects,
             timeout,
         })
+    }
+
+    fn method(&mut self, node: &Node) -> Option<String> {
+        let written = self.reader.non_empty_string(node, "method")?;
+        let method = written.to_ascii_uppercase();
+        if !METHODS.contains(&method.as_str()) {
+            self.reader
+                .error(node.position, format!("unsupported method `{written}`"))
+                .help = Some(format!("use one of {}", quote_list(METHODS)));
+            return None;
+        }
+        Some(method)
     }
 
     fn query(&mut self, node: &Node) -> Vec<(String, Template)> {
@@ -1094,8 +1113,13 @@ impl SuiteLoader<'_> {
         match JsonPath::parse(expression) {
             Ok(path) => Some(path),
             Err(error) => {
-                // serde_json_path counts positions from 1.
-                let position = offset_position(node, error.position().saturating_sub(1));
+                // serde_json_path 0.7 documents a 1-based position but returns the 0-based
+                // byte offset of the problem.
+                let bytes = error.position().min(expression.len());
+                let offset = expression
+                    .get(..bytes)
+                    .map_or(0, |prefix| prefix.chars().count());
+                let position = self.reader.offset_position(node, offset);
                 self.reader
                     .error(
                         position,
@@ -1114,7 +1138,7 @@ impl SuiteLoader<'_> {
         match XPath::parse(expression) {
             Ok(path) => Some(path),
             Err(error) => {
-                let position = offset_position(node, error.offset);
+                let position = self.reader.offset_position(node, error.offset);
                 self.reader
                     .error(position, format!("invalid XPath `{expression}`: {error}"))
                     .help =
@@ -1209,7 +1233,7 @@ impl SuiteLoader<'_> {
             .required(&fields, "title", "a hint rule")
             .and_then(|node| self.reader.non_empty_string(node, "hint title"));
         if let (Some(title), Some(node)) = (&title, fields.get("title"))
-            && title.contains('\n')
+            && title.trim().contains('\n')
         {
             self.reader
                 .error(node.position, "invalid hint title: it spans several lines")
@@ -1310,18 +1334,46 @@ impl SuiteLoader<'_> {
         ok.then_some(condition)
     }
 
-    fn unique_hint_ids(&mut self, checks: &[Check], suite_hints: &[HintRule]) {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        let all = checks
+    /// Reports hint ids used twice, from the raw `id` values, so that a rule with other
+    /// problems still counts.
+    fn unique_hint_ids(&mut self, root: &Node) {
+        let mut rules: Vec<&Node> = Vec::new();
+        let entries = |node: &'_ Node| match &node.value {
+            Value::Mapping(entries) => entries.clone(),
+            _ => Vec::new(),
+        };
+        let field = |node: &Node, name: &str| {
+            entries(node)
+                .into_iter()
+                .find(|(key, _)| key.name == name)
+                .map(|(_, value)| value)
+        };
+        let items = |node: Option<Node>| match node.map(|node| node.value) {
+            Some(Value::Sequence(items)) => items,
+            _ => Vec::new(),
+        };
+        let checks = items(field(root, "checks"));
+        let suite_hints = items(field(root, "hints"));
+        let check_hints: Vec<Node> = checks
             .iter()
-            .flat_map(|check| check.hints.iter())
-            .chain(suite_hints.iter());
+            .flat_map(|check| items(field(check, "hints")))
+            .collect();
+        rules.extend(check_hints.iter());
+        rules.extend(suite_hints.iter());
+
+        let mut seen: HashMap<String, usize> = HashMap::new();
         let mut duplicates = Vec::new();
-        for rule in all {
-            match seen.get(rule.id.as_str()) {
-                Some(line) => duplicates.push((rule.position, rule.id.clone(), *line)),
+        for rule in rules {
+            let Some(id_node) = field(rule, "id") else {
+                continue;
+            };
+            let Some(id) = id_node.value.scalar_text() else {
+                continue;
+            };
+            match seen.get(&id) {
+                Some(line) => duplicates.push((id_node.position, id, *line)),
                 None => {
-                    seen.insert(rule.id.as_str(), rule.position.line);
+                    seen.insert(id, id_node.position.line);
                 }
             }
         }
@@ -1337,6 +1389,11 @@ impl SuiteLoader<'_> {
     /// A failing check without any rule still gets the generic diagnosis, but that helps
     /// nobody on a ticket, so the author hears about it.
     fn warn_unhinted(&mut self, checks: &[Check], suite_hints: &[HintRule]) {
+        // A hint rule with an error is missing from the lists below, so the warning would
+        // send the author looking for a `hints:` that is there.
+        if self.reader.has_errors() {
+            return;
+        }
         let covered: HashSet<&str> = suite_hints
             .iter()
             .flat_map(|rule| rule.when.checks.iter().map(String::as_str))

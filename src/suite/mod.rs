@@ -12,3 +12,4 @@ pub use diagnostic::SuiteErrors;
 pub use load::{LoadError, Loaded, load_file, load_str};
 pub use model::*;
 pub use template::Template;
+pub mod schema;

@@ -10,6 +10,8 @@ use crate::suite::yaml::{Key, Node, Position, Value};
 #[derive(Default)]
 pub struct Reader {
     pub diagnostics: Vec<Diagnostic>,
+    /// The document's lines, to find where text inside a value starts.
+    lines: Vec<String>,
 }
 
 /// The entries of a mapping after unknown and duplicate keys were reported; each key at most
@@ -38,6 +40,29 @@ impl<'n> Fields<'n> {
 }
 
 impl Reader {
+    pub fn new(source: &str) -> Reader {
+        Reader {
+            diagnostics: Vec::new(),
+            lines: source.lines().map(str::to_string).collect(),
+        }
+    }
+
+    /// Returns the position of a character inside a scalar value, counting the opening quote
+    /// of a quoted one.
+    // NOTE: escapes inside quoted scalars (`\"`, `''`) are not counted, so an offset after one
+    // lands a column or two early.
+    pub fn offset_position(&self, node: &Node, offset: usize) -> Position {
+        let quoted = self
+            .lines
+            .get(node.position.line.saturating_sub(1))
+            .and_then(|line| line.chars().nth(node.position.column.saturating_sub(1)))
+            .is_some_and(|c| c == '"' || c == '\'');
+        Position {
+            line: node.position.line,
+            column: node.position.column + offset + usize::from(quoted),
+        }
+    }
+
     pub fn error(&mut self, position: Position, message: impl Into<String>) -> &mut Diagnostic {
         self.diagnostics
             .push(Diagnostic::error(Some(position), message));
@@ -60,7 +85,7 @@ impl Reader {
         self.error(
             node.position,
             format!(
-                "invalid {what}: expected {expected}, found {}",
+                "expected {expected} for {what}, found {}",
                 node.value.kind()
             ),
         );
@@ -140,7 +165,7 @@ impl Reader {
         let node = fields.get(key);
         if node.is_none() {
             self.error(fields.position, format!("missing key `{key}` in {what}"))
-                .help = Some(format!("add `{key}:` to this {what}"));
+                .help = Some(format!("add the `{key}` key here"));
         }
         node
     }
@@ -181,7 +206,7 @@ impl Reader {
         match Template::parse(&text) {
             Ok(template) => Some(template),
             Err(problem) => {
-                let position = offset_position(node, problem.offset);
+                let position = self.offset_position(node, problem.offset);
                 self.error(position, format!("invalid {what}: {}", problem.message));
                 None
             }
@@ -251,14 +276,6 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         _ => return None,
     };
     Duration::try_from_secs_f64(seconds).ok()
-}
-
-/// The position of a character inside a scalar, counting the opening quote of a quoted one.
-pub fn offset_position(node: &Node, offset: usize) -> Position {
-    Position {
-        line: node.position.line,
-        column: node.position.column + offset,
-    }
 }
 
 pub fn quote_list(names: &[&str]) -> String {
