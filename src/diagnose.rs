@@ -8,7 +8,7 @@ use crate::error_kind::ErrorKind;
 use crate::results::{Diagnosis, DiagnosisSource};
 use crate::suite::{Check, HintRule};
 
-/// What the check observed, as hint conditions see it.
+/// The observations of a check, as hint conditions see them.
 pub struct Evidence<'a> {
     pub status: Option<u16>,
     pub error: Option<ErrorKind>,

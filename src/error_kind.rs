@@ -20,7 +20,7 @@ pub enum ErrorKind {
     TlsNotYetValid,
     /// The server sent a TLS alert, for example because it requires a client certificate.
     TlsHandshakeRejected,
-    /// Any other TLS failure, such as plain HTTP answering on the TLS port.
+    /// Any other TLS failure, such as a plain HTTP server on the TLS port.
     TlsProtocol,
     ProxyConnectFailed,
     ProxyAuthRequired,
@@ -79,8 +79,8 @@ impl ErrorKind {
         }
     }
 
-    /// The part before the dot (`tls` for `tls.expired`), which hint rules may use to match a
-    /// whole family.
+    /// Returns the part before the dot (`tls` for `tls.expired`), which hint rules may use to
+    /// match a whole family.
     pub fn family(self) -> &'static str {
         let name = self.as_str();
         name.split('.').next().unwrap_or(name)
@@ -129,7 +129,7 @@ impl ErrorKindPattern {
         }
     }
 
-    /// Every name a hint rule may write, for error messages.
+    /// Returns every name a hint rule may write, for error messages.
     pub fn valid_names() -> Vec<&'static str> {
         let mut names: Vec<&'static str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
         for kind in ErrorKind::ALL {

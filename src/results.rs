@@ -99,7 +99,7 @@ pub enum Outcome {
     Failed,
     /// No HTTP response arrived: DNS, connection, TLS, timeout or protocol error.
     Error,
-    /// The check was not sent; `skip_reason` says why.
+    /// The check was not sent; `skip_reason` gives the reason.
     Skipped,
 }
 
@@ -166,7 +166,7 @@ pub struct RequestInfo {
 }
 
 impl RequestInfo {
-    /// The request line as curl users read it: `GET https://host/path?query`.
+    /// Returns the request line as curl users read it: `GET https://host/path?query`.
     pub fn line(&self) -> String {
         format!("{} {}", self.method, self.url)
     }
@@ -199,7 +199,7 @@ pub struct Header {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ExpectationFailure {
-    /// What was checked: `status`, `header Content-Type`, `body jsonpath $.SearchResult`,
+    /// The checked property: `status`, `header Content-Type`, `body jsonpath $.SearchResult`,
     /// `duration`.
     pub expectation: String,
     pub expected: String,

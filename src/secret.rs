@@ -58,7 +58,8 @@ pub fn is_sensitive_header(name: &str) -> bool {
 /// `user:password` that `Authorization` headers carry.
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
-    /// Longest first, so that a secret containing another one is masked whole.
+    /// Sorted by length, longest first, so that a secret containing another one is masked
+    /// whole.
     needles: Vec<String>,
 }
 

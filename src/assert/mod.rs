@@ -12,10 +12,10 @@ use crate::results::ExpectationFailure;
 use crate::suite::{BodyMatcher, Expectations, TextMatcher, ValuePredicate};
 use xpath::XmlDocument;
 
-/// Longest text shown as the actual value of a failed expectation.
+/// Maximum characters shown as the actual value of a failed expectation.
 const MAX_ACTUAL_CHARS: usize = 200;
 
-/// What a check received, as the matchers see it.
+/// The response of a check, as the matchers see it.
 pub struct Response<'a> {
     pub status: u16,
     pub headers: &'a HeaderMap,
@@ -66,7 +66,7 @@ pub fn evaluate(expect: &Expectations, response: &Response<'_>) -> Vec<Expectati
             });
         }
     }
-    // Body matchers describe the body of the expected answer; against another status they
+    // Body matchers describe the body of the expected response. Against another status they
     // would only add noise, such as "body is not JSON" for a redirect page.
     let status_failed = !failures.is_empty();
     let mut body = Body::new(response.body);
@@ -92,7 +92,7 @@ pub fn evaluate(expect: &Expectations, response: &Response<'_>) -> Vec<Expectati
     failures
 }
 
-/// The body in the forms matchers need, each decoded at most once.
+/// The body in the forms matchers need, each decoded on first use and then reused.
 struct Body<'a> {
     text: Cow<'a, str>,
     json: Option<Result<serde_json::Value, String>>,

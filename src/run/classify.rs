@@ -112,7 +112,8 @@ fn classify_tls(error: &TlsError) -> ErrorKind {
     }
 }
 
-/// The error and all its causes, outermost first, including errors wrapped in `io::Error`.
+/// Returns the error and all its causes, outermost first, including errors wrapped in
+/// `io::Error`.
 pub fn causes<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 'static)> {
     let mut chain = Vec::new();
     let mut next = Some(error);
@@ -132,7 +133,7 @@ pub fn causes<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError 
     chain
 }
 
-/// One line naming the error and its innermost causes, for reports.
+/// Describes the error and its causes in one line, for reports.
 pub fn describe(error: &reqwest::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in causes(error) {

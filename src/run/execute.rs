@@ -25,7 +25,7 @@ use crate::suite::Suite;
 const EXCERPT_CHARS: usize = 2048;
 
 /// Response headers copied into reports, because they explain most failures: where a
-/// redirect points, who answered, what authentication was requested.
+/// redirect points, which server responded, what authentication was requested.
 const REPORTED_HEADERS: &[&str] = &[
     "content-type",
     "content-length",
@@ -36,8 +36,8 @@ const REPORTED_HEADERS: &[&str] = &[
     "set-cookie",
 ];
 
-/// The connect timeout when it is not set otherwise; long enough for a slow VPN, short enough
-/// that a filtered port does not eat the whole check timeout.
+/// The connect timeout when it is not set otherwise. It is long enough for a slow VPN and short
+/// enough that a filtered port does not use up the whole check timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +56,7 @@ pub enum ClientError {
     Build(String),
 }
 
-/// One HTTP client per redirect policy; both share the run's TLS settings, and each keeps its
+/// One HTTP client per redirect policy. Both share the run's TLS settings, and each keeps its
 /// connections open for reuse by later checks to the same host.
 pub struct Clients {
     no_redirects: Client,
@@ -594,7 +594,8 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// The machine's name, from `HOSTNAME` or /etc/hostname, for telling runs apart when merging.
+/// Returns the machine's name, from `HOSTNAME` or /etc/hostname, which tells runs from
+/// different machines apart.
 pub fn host_name() -> String {
     std::env::var("HOSTNAME")
         .ok()

@@ -50,7 +50,7 @@ impl Default for RunOptions {
     }
 }
 
-/// Why a run could not start. Each is a usage problem: exit code 2.
+/// An error that stops a run before anything is sent. Each is a usage problem: exit code 2.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error("unknown vantage `{name}`; this suite defines: {}", valid.join(", "))]
@@ -472,7 +472,7 @@ fn encode_query_part(text: &str) -> String {
 }
 
 /// Joins a path to the base URL by plain concatenation, so that a base URL with a path
-/// (`https://gw/ise`) keeps it; absolute URLs are used as they are.
+/// (`https://gw/ise`) keeps it. Absolute URLs are used as they are.
 fn join_url(base_url: Option<&str>, path: &str) -> String {
     if path.starts_with("http://") || path.starts_with("https://") {
         return path.to_string();

@@ -15,11 +15,11 @@ pub enum Severity {
 pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
-    /// Where the problem is; `None` for problems of the file as a whole.
+    /// Position of the problem, or `None` for problems of the file as a whole.
     pub position: Option<Position>,
     /// Characters to underline from the position; 0 underlines the token found there.
     pub width: usize,
-    /// What to do about it.
+    /// The fix.
     pub help: Option<String>,
 }
 

@@ -71,7 +71,7 @@ const HINT_KEYS: &[&str] = &["id", "title", "explanation", "when"];
 const WHEN_KEYS: &[&str] = &["status", "error", "body", "vantages", "checks"];
 const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
-/// Why a suite could not be loaded.
+/// An error that stops a suite from loading.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read suite file {}: {source}", path.display())]
@@ -1386,8 +1386,8 @@ impl SuiteLoader<'_> {
         }
     }
 
-    /// A failing check without any rule still gets the generic diagnosis, but that helps
-    /// nobody on a ticket, so the author hears about it.
+    /// Warns about checks without any hint rule. Their failures get only the generic
+    /// diagnosis, which does not help on a ticket.
     fn warn_unhinted(&mut self, checks: &[Check], suite_hints: &[HintRule]) {
         // A hint rule with an error is missing from the lists below, so the warning would
         // send the author looking for a `hints:` that is there.

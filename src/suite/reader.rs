@@ -14,8 +14,8 @@ pub struct Reader {
     lines: Vec<String>,
 }
 
-/// The entries of a mapping after unknown and duplicate keys were reported; each key at most
-/// once.
+/// The entries of a mapping after unknown and duplicate keys were reported. The first
+/// occurrence of each key is kept.
 pub struct Fields<'n> {
     entries: Vec<(&'n Key, &'n Node)>,
     pub position: Position,

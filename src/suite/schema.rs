@@ -37,7 +37,8 @@ const HEADER_NAME: &str = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
 const DURATION: &str = r"^[0-9]+(\.[0-9]+)?(ms|s|m|min)$";
 
 /// A status code, class or range written as text, as `StatusPattern::parse` accepts it.
-const STATUS_TEXT: &str = r"^\s*([1-5][xX][xX]|[1-5][0-9][0-9](\s*(-|\.\.)\s*[1-5][0-9][0-9])?)\s*$";
+const STATUS_TEXT: &str =
+    r"^\s*([1-5][xX][xX]|[1-5][0-9][0-9](\s*(-|\.\.)\s*[1-5][0-9][0-9])?)\s*$";
 
 const EXTENSION_KEY: &str = "^x-";
 
@@ -52,7 +53,9 @@ pub fn suite_schema() -> Value {
     RecursiveTransform(adapt_to_suite_format).transform(&mut schema);
 
     let mut root = schema.to_value();
-    let object = root.as_object_mut().expect("a derived struct's schema is an object");
+    let object = root
+        .as_object_mut()
+        .expect("a derived struct's schema is an object");
     object.insert("$id".to_string(), SCHEMA_URL.into());
     object.insert("title".to_string(), "gatecheck suite".into());
     root

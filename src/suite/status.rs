@@ -21,7 +21,7 @@ impl StatusSpec {
         StatusSpec { patterns }
     }
 
-    /// The expectation of a check that sets no `status`: any 2xx.
+    /// Returns the expectation of a check that sets no `status`: any 2xx.
     pub fn success() -> StatusSpec {
         StatusSpec {
             patterns: vec![StatusPattern::Class(2)],

@@ -72,7 +72,7 @@ impl Template {
         Ok(Template { parts })
     }
 
-    /// A template without references, for values built in code.
+    /// Creates a template without references, for values built in code.
     pub fn literal(text: impl Into<String>) -> Template {
         Template {
             parts: vec![Part::Literal(text.into())],
@@ -101,7 +101,7 @@ impl Template {
         output
     }
 
-    /// The template as written, with references left in place, for dry runs and messages.
+    /// Returns the template as written, with references left in place, for messages.
     pub fn source(&self) -> String {
         let mut output = String::new();
         for part in &self.parts {
