@@ -5,6 +5,7 @@ pub mod assert;
 pub mod cli;
 pub mod diagnose;
 pub mod error_kind;
+pub mod init;
 pub mod mock_ise;
 pub mod report;
 pub mod results;

@@ -13,6 +13,10 @@ use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{StatusCode, Version};
 
 const ERS_LIST: &str = "/ers/config/endpointgroup?page=1&size=10&sortasc=name";
+const ENDPOINT_GROUPS: &str = "/ers/config/endpointgroup";
+const NEW_GROUP: &str =
+    r#"{"EndPointGroup": {"name": "gatecheck-probe", "description": "created by gatecheck"}}"#;
+const CSRF_REJECTION: &str = "CSRF nonce validation failed";
 const OPEN_API_FILTER: &str =
     "/api/v1/endpoint?page=1&size=1&filter=mac.CONTAINS.aa:aa:aa:aa:aa:aa";
 const MNT_UNKNOWN_MAC: &str = "/admin/API/mnt/Session/MACAddress/AA:AA:AA:AA:AA:AA";
@@ -90,6 +94,61 @@ async fn get_as(server: &MockIse, path: &str, accept: &str, user: &str, password
         .header("Accept", accept)
         .basic_auth(user, Some(password));
     send(request).await
+}
+
+/// Sends `body` as JSON to the endpoint group collection with the default credentials, and
+/// with `X-CSRF-TOKEN: token` when a token is given.
+async fn post_group(server: &MockIse, body: &str, token: Option<&str>) -> Reply {
+    let mut request = client(server)
+        .post(url(server, ENDPOINT_GROUPS))
+        .header("Accept", JSON)
+        .header("Content-Type", JSON)
+        .basic_auth(DEFAULT_USER, Some(DEFAULT_PASSWORD))
+        .body(body.to_owned());
+    if let Some(token) = token {
+        request = request.header("X-CSRF-TOKEN", token);
+    }
+    send(request).await
+}
+
+/// Sends a DELETE for the absolute `group_url` with the default credentials, and with
+/// `X-CSRF-TOKEN: token` when a token is given.
+async fn delete_group(server: &MockIse, group_url: &str, token: Option<&str>) -> Reply {
+    let mut request = client(server)
+        .delete(group_url)
+        .header("Accept", JSON)
+        .basic_auth(DEFAULT_USER, Some(DEFAULT_PASSWORD));
+    if let Some(token) = token {
+        request = request.header("X-CSRF-TOKEN", token);
+    }
+    send(request).await
+}
+
+/// Sends a list request with `X-CSRF-TOKEN: fetch` and returns the reply.
+async fn fetch_token(server: &MockIse) -> Reply {
+    let request = client(server)
+        .get(url(server, ENDPOINT_GROUPS))
+        .header("Accept", JSON)
+        .header("X-CSRF-TOKEN", "fetch")
+        .basic_auth(DEFAULT_USER, Some(DEFAULT_PASSWORD));
+    send(request).await
+}
+
+/// Fetches a token and returns it, failing the test when the reply carries none.
+async fn issued_token(server: &MockIse) -> String {
+    let reply = fetch_token(server).await;
+    reply
+        .header("x-csrf-token")
+        .expect("the fetch reply carries a token")
+        .to_owned()
+}
+
+fn ers_title(reply: &Reply) -> String {
+    let body = reply.json();
+    body["ERSResponse"]["messages"][0]["title"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn login_url(server: &MockIse) -> String {
@@ -428,13 +487,25 @@ async fn openapi_malformed_filter_400() {
 }
 
 #[tokio::test]
-async fn ers_post_405() {
+async fn ers_put_405() {
     let server = start(Scenario::Healthy).await;
     let request = client(&server)
-        .post(url(&server, "/ers/config/endpointgroup"))
+        .put(url(&server, ENDPOINT_GROUPS))
         .basic_auth(DEFAULT_USER, Some(DEFAULT_PASSWORD));
     let reply = send(request).await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(reply.header("allow"), Some("GET, HEAD, POST"));
+}
+
+#[tokio::test]
+async fn openapi_post_405() {
+    let server = start(Scenario::Healthy).await;
+    let request = client(&server)
+        .post(url(&server, OPEN_API_FILTER))
+        .basic_auth(DEFAULT_USER, Some(DEFAULT_PASSWORD));
+    let reply = send(request).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(reply.header("allow"), Some("GET, HEAD"));
 }
 
 // Authentication and the audit trail.
@@ -676,6 +747,452 @@ async fn healthy_checks() {
     assert_eq!(mnt.status, StatusCode::INTERNAL_SERVER_ERROR);
 }
 
+// Endpoint group writes with CSRF protection off.
+
+#[tokio::test]
+async fn healthy_post_creates_group() {
+    let server = start(Scenario::Healthy).await;
+    let reply = post_group(&server, NEW_GROUP, None).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert!(reply.body.is_empty());
+}
+
+#[tokio::test]
+async fn healthy_post_location() {
+    let server = start(Scenario::Healthy).await;
+    let reply = post_group(&server, NEW_GROUP, None).await;
+    let pattern = format!(
+        "^https://{}/ers/config/endpointgroup/[0-9a-f]{{8}}-[0-9a-f]{{4}}-4[0-9a-f]{{3}}-[89ab][0-9a-f]{{3}}-[0-9a-f]{{12}}$",
+        regex::escape(&server.local_addr().to_string())
+    );
+    let location = reply.header("location").unwrap_or_default();
+    assert!(
+        Regex::new(&pattern).unwrap().is_match(location),
+        "{location}"
+    );
+}
+
+#[tokio::test]
+async fn healthy_post_ids_differ() {
+    let server = start(Scenario::Healthy).await;
+    let first = post_group(&server, NEW_GROUP, None).await;
+    let other = r#"{"EndPointGroup": {"name": "second-probe"}}"#;
+    let second = post_group(&server, other, None).await;
+    assert_ne!(first.header("location"), second.header("location"));
+}
+
+#[tokio::test]
+async fn healthy_created_group_listed() {
+    let server = start(Scenario::Healthy).await;
+    post_group(&server, NEW_GROUP, None).await;
+    let reply = get(&server, "/ers/config/endpointgroup?size=100", JSON).await;
+    let body = reply.json();
+    let names: Vec<&str> = body["SearchResult"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|group| group["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(body["SearchResult"]["total"], 19);
+    assert!(names.contains(&"gatecheck-probe"));
+}
+
+#[tokio::test]
+async fn healthy_fetch_gets_no_token() {
+    let server = start(Scenario::Healthy).await;
+    let reply = fetch_token(&server).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("x-csrf-token"), None);
+    assert!(server.issued_csrf_tokens().is_empty());
+}
+
+#[tokio::test]
+async fn healthy_token_header_ignored() {
+    let server = start(Scenario::Healthy).await;
+    let reply = post_group(&server, NEW_GROUP, Some("not-a-token")).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn post_invalid_json_400() {
+    let server = start(Scenario::Healthy).await;
+    let reply = post_group(&server, "{\"EndPointGroup\": ", None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["ERSResponse"]["messages"][0]["type"], "ERROR");
+    assert!(ers_title(&reply).contains("Invalid JSON"));
+}
+
+#[tokio::test]
+async fn post_empty_body_400() {
+    let server = start(Scenario::Healthy).await;
+    let reply = post_group(&server, "", None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.json()["ERSResponse"].is_object());
+}
+
+#[tokio::test]
+async fn post_missing_name_400() {
+    let server = start(Scenario::Healthy).await;
+    let body = r#"{"EndPointGroup": {"description": "no name"}}"#;
+    let reply = post_group(&server, body, None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(ers_title(&reply).contains("'name'"));
+}
+
+#[tokio::test]
+async fn post_empty_name_400() {
+    let server = start(Scenario::Healthy).await;
+    let body = r#"{"EndPointGroup": {"name": ""}}"#;
+    let reply = post_group(&server, body, None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(ers_title(&reply).contains("'name'"));
+}
+
+#[tokio::test]
+async fn post_wrong_root_400() {
+    let server = start(Scenario::Healthy).await;
+    let body = r#"{"name": "gatecheck-probe"}"#;
+    let reply = post_group(&server, body, None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(ers_title(&reply).contains("EndPointGroup"));
+}
+
+#[tokio::test]
+async fn post_builtin_name_400() {
+    let server = start(Scenario::Healthy).await;
+    let body = r#"{"EndPointGroup": {"name": "Android"}}"#;
+    let reply = post_group(&server, body, None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(ers_title(&reply).contains("already exists"));
+}
+
+#[tokio::test]
+async fn post_same_name_twice_400() {
+    let server = start(Scenario::Healthy).await;
+    let first = post_group(&server, NEW_GROUP, None).await;
+    let second = post_group(&server, NEW_GROUP, None).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(second.status, StatusCode::BAD_REQUEST);
+    assert!(ers_title(&second).contains("already exists"));
+}
+
+#[tokio::test]
+async fn post_text_plain_415() {
+    let server = start(Scenario::Healthy).await;
+    let request = client(&server)
+        .post(url(&server, ENDPOINT_GROUPS))
+        .header("Accept", JSON)
+        .header("Content-Type", "text/plain")
+        .basic_auth(DEFAULT_USER, Some(DEFAULT_PASSWORD))
+        .body(NEW_GROUP);
+    let reply = send(request).await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(reply.json()["ERSResponse"].is_object());
+}
+
+#[tokio::test]
+async fn post_charset_accepted() {
+    let server = start(Scenario::Healthy).await;
+    let request = client(&server)
+        .post(url(&server, ENDPOINT_GROUPS))
+        .header("Content-Type", "application/json; charset=utf-8")
+        .basic_auth(DEFAULT_USER, Some(DEFAULT_PASSWORD))
+        .body(NEW_GROUP);
+    let reply = send(request).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn post_over_body_limit_413() {
+    let server = start(Scenario::Healthy).await;
+    let padding = " ".repeat(1024 * 1024);
+    let reply = post_group(&server, &format!("{NEW_GROUP}{padding}"), None).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn post_over_http1() {
+    let server = start(Scenario::Healthy).await;
+    let http1 = client_builder(&server).http1_only().build().unwrap();
+    let request = http1
+        .post(url(&server, ENDPOINT_GROUPS))
+        .header("Content-Type", JSON)
+        .basic_auth(DEFAULT_USER, Some(DEFAULT_PASSWORD))
+        .body(NEW_GROUP);
+    let reply = send(request).await;
+    assert_eq!(reply.version, Version::HTTP_11);
+    assert_eq!(reply.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn post_wrong_password_401() {
+    let server = start(Scenario::Healthy).await;
+    let request = client(&server)
+        .post(url(&server, ENDPOINT_GROUPS))
+        .header("Content-Type", JSON)
+        .basic_auth(DEFAULT_USER, Some("Wrong-Secret-9"))
+        .body(NEW_GROUP);
+    let reply = send(request).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(server.failed_logins(), 1);
+}
+
+#[tokio::test]
+async fn delete_created_group_204() {
+    let server = start(Scenario::Healthy).await;
+    let created = post_group(&server, NEW_GROUP, None).await;
+    let location = created.header("location").unwrap().to_owned();
+    let reply = delete_group(&server, &location, None).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert!(reply.body.is_empty());
+}
+
+#[tokio::test]
+async fn delete_frees_name() {
+    let server = start(Scenario::Healthy).await;
+    let created = post_group(&server, NEW_GROUP, None).await;
+    let location = created.header("location").unwrap().to_owned();
+    delete_group(&server, &location, None).await;
+    let again = post_group(&server, NEW_GROUP, None).await;
+    assert_eq!(again.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn delete_twice_404() {
+    let server = start(Scenario::Healthy).await;
+    let created = post_group(&server, NEW_GROUP, None).await;
+    let location = created.header("location").unwrap().to_owned();
+    delete_group(&server, &location, None).await;
+    let reply = delete_group(&server, &location, None).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.json()["ERSResponse"].is_object());
+}
+
+#[tokio::test]
+async fn delete_unknown_id_404() {
+    let server = start(Scenario::Healthy).await;
+    let group_url = url(
+        &server,
+        "/ers/config/endpointgroup/00000000-0000-4000-8000-000000000000",
+    );
+    let reply = delete_group(&server, &group_url, None).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+// Endpoint group writes with CSRF protection on.
+
+#[tokio::test]
+async fn csrf_fetch_returns_token() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let reply = fetch_token(&server).await;
+    let token = reply.header("x-csrf-token").unwrap_or_default();
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.json()["SearchResult"].is_object());
+    assert_eq!(token.len(), 32);
+    assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
+}
+
+#[tokio::test]
+async fn csrf_tokens_remembered() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let first = issued_token(&server).await;
+    let second = issued_token(&server).await;
+    assert_ne!(first, second);
+    assert_eq!(server.issued_csrf_tokens(), [first, second]);
+}
+
+#[tokio::test]
+async fn csrf_get_without_fetch() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let reply = get(&server, ERS_LIST, JSON).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("x-csrf-token"), None);
+    assert!(server.issued_csrf_tokens().is_empty());
+}
+
+#[tokio::test]
+async fn csrf_fetch_on_other_ers_path() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let request = client(&server)
+        .get(url(&server, "/ers/config/unknown"))
+        .header("X-CSRF-TOKEN", "fetch")
+        .basic_auth(DEFAULT_USER, Some(DEFAULT_PASSWORD));
+    let reply = send(request).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.header("x-csrf-token").is_some());
+}
+
+#[tokio::test]
+async fn csrf_fetch_not_on_openapi() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let request = client(&server)
+        .get(url(&server, OPEN_API_FILTER))
+        .header("Accept", JSON)
+        .header("X-CSRF-TOKEN", "fetch")
+        .basic_auth(DEFAULT_USER, Some(DEFAULT_PASSWORD));
+    let reply = send(request).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("x-csrf-token"), None);
+}
+
+#[tokio::test]
+async fn csrf_post_without_token_403() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let reply = post_group(&server, NEW_GROUP, None).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(
+        reply
+            .header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
+    assert!(reply.body.contains(CSRF_REJECTION));
+}
+
+#[tokio::test]
+async fn csrf_post_wrong_token_403() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let token = issued_token(&server).await;
+    let wrong = token.chars().rev().collect::<String>();
+    let reply = post_group(&server, NEW_GROUP, Some(&wrong)).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.body.contains(CSRF_REJECTION));
+}
+
+#[tokio::test]
+async fn csrf_post_fetch_value_403() {
+    let server = start(Scenario::CsrfEnabled).await;
+    issued_token(&server).await;
+    let reply = post_group(&server, NEW_GROUP, Some("fetch")).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn csrf_post_valid_token_201() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let token = issued_token(&server).await;
+    let reply = post_group(&server, NEW_GROUP, Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert!(reply.header("location").is_some());
+    assert!(reply.body.is_empty());
+}
+
+#[tokio::test]
+async fn csrf_token_reusable() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let token = issued_token(&server).await;
+    let other = r#"{"EndPointGroup": {"name": "second-probe"}}"#;
+    post_group(&server, NEW_GROUP, Some(&token)).await;
+    let reply = post_group(&server, other, Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn csrf_token_before_body_check() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let reply = post_group(&server, "not json", None).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn csrf_invalid_json_400() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let token = issued_token(&server).await;
+    let reply = post_group(&server, "not json", Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(ers_title(&reply).contains("Invalid JSON"));
+}
+
+#[tokio::test]
+async fn csrf_auth_before_token() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let request = client(&server)
+        .post(url(&server, ENDPOINT_GROUPS))
+        .header("Content-Type", JSON)
+        .basic_auth(DEFAULT_USER, Some("Wrong-Secret-9"))
+        .body(NEW_GROUP);
+    let reply = send(request).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(server.failed_logins(), 1);
+}
+
+#[tokio::test]
+async fn csrf_no_token_for_401() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let request = client(&server)
+        .get(url(&server, ENDPOINT_GROUPS))
+        .header("X-CSRF-TOKEN", "fetch")
+        .basic_auth(DEFAULT_USER, Some("Wrong-Secret-9"));
+    let reply = send(request).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.header("x-csrf-token"), None);
+}
+
+#[tokio::test]
+async fn csrf_delete_without_token_403() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let token = issued_token(&server).await;
+    let created = post_group(&server, NEW_GROUP, Some(&token)).await;
+    let location = created.header("location").unwrap().to_owned();
+    let reply = delete_group(&server, &location, None).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.body.contains(CSRF_REJECTION));
+}
+
+#[tokio::test]
+async fn csrf_delete_with_token_204() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let token = issued_token(&server).await;
+    let created = post_group(&server, NEW_GROUP, Some(&token)).await;
+    let location = created.header("location").unwrap().to_owned();
+    let reply = delete_group(&server, &location, Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn csrf_enabled_checks() {
+    let server = start(Scenario::CsrfEnabled).await;
+    let ers = get(&server, ERS_LIST, JSON).await;
+    let openapi = get(&server, OPEN_API_FILTER, JSON).await;
+    let mnt = get(&server, MNT_UNKNOWN_MAC, XML).await;
+    assert_eq!(ers.status, StatusCode::OK);
+    assert_eq!(openapi.status, StatusCode::OK);
+    assert_eq!(mnt.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!matches_not_mnt(&mnt.body));
+}
+
+/// The status a POST without a token gets in each scenario: gateway and login rules first, then
+/// the CSRF check where it is on.
+#[tokio::test]
+async fn post_without_token_by_scenario() {
+    for scenario in Scenario::ALL {
+        let expected = match scenario {
+            Scenario::Healthy | Scenario::OpenapiDisabled | Scenario::NotMntNode => {
+                StatusCode::CREATED
+            }
+            Scenario::ErsDisabled | Scenario::Gateway30 => StatusCode::FOUND,
+            Scenario::BadCredentials | Scenario::LockedUser => StatusCode::UNAUTHORIZED,
+            Scenario::NotRouted => StatusCode::NOT_FOUND,
+            Scenario::CsrfEnabled => StatusCode::FORBIDDEN,
+        };
+        let server = start(scenario).await;
+        let reply = post_group(&server, NEW_GROUP, None).await;
+        assert_eq!(reply.status, expected, "{scenario}");
+        server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn fetch_token_only_when_enabled() {
+    for scenario in Scenario::ALL {
+        let server = start(scenario).await;
+        let reply = fetch_token(&server).await;
+        let issued = reply.header("x-csrf-token").is_some();
+        assert_eq!(issued, scenario == Scenario::CsrfEnabled, "{scenario}");
+        server.shutdown().await;
+    }
+}
+
 // Password secrecy across every scenario.
 
 #[tokio::test]
@@ -845,7 +1362,8 @@ fn scenario_names_as_documented() {
             "bad-credentials",
             "locked-user",
             "not-routed",
-            "not-mnt-node"
+            "not-mnt-node",
+            "csrf-enabled"
         ]
     );
 }

@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{DemoArgs, exit};
+use super::{DemoArgs, exit, print_flush};
 use crate::mock_ise::{DEFAULT_PASSWORD, DEFAULT_USER, MockIse, MockIseOptions, Scenario};
 use crate::report::{ReportPaths, write_atomically};
 use crate::run::RunOptions;
@@ -27,22 +27,23 @@ pub async fn demo(args: DemoArgs) -> u8 {
     };
     let mut written = Vec::new();
     for scenario in SCENARIOS {
-        println!(
-            "\n=== ISE simulator, scenario `{}`: {}\n",
+        print_flush(&format!(
+            "\n=== ISE simulator, scenario `{}`: {}\n\n",
             scenario.name(),
             scenario.description()
-        );
+        ));
         match run_scenario(&suite, scenario, &args.out).await {
             Ok(mut paths) => written.append(&mut paths),
             Err(code) => return code,
         }
     }
-    println!("\nThe demo wrote these reports:");
+    let mut text = "\nThe demo wrote these reports:\n".to_string();
     for path in &written {
-        println!("  {}", path.display());
+        text.push_str(&format!("  {}\n", path.display()));
     }
-    println!(
-        "\nTo run the same suite against a real ISE:\n  ISE_HOST=ise.example.com ISE_API_USER=... ISE_API_PASSWORD=... \\\n    gatecheck run suites/ise-api-gateway.yaml --vantage internal --junit report.xml --markdown report.md --json results.json"
+    print_flush(&text);
+    print_flush(
+        "\nTo run the same suite against a real ISE:\n  ISE_HOST=ise.example.com ISE_API_USER=... ISE_API_PASSWORD=... \\\n    gatecheck run suites/ise-api-gateway.yaml --vantage internal --junit report.xml --markdown report.md --json results.json\n",
     );
     exit::PASSED
 }

@@ -1,6 +1,6 @@
 use serde::Serialize;
 
-use super::{ListArgs, ListFormat, exit};
+use super::{ListArgs, ListFormat, exit, print_flush};
 use crate::suite::{Check, load_file};
 
 #[derive(Serialize)]
@@ -35,23 +35,12 @@ pub fn list(args: ListArgs) -> u8 {
         },
         ListFormat::Table => table(&checks),
     };
-    print!("{text}");
+    print_flush(&text);
     exit::PASSED
 }
 
 fn listed(check: &Check) -> ListedCheck<'_> {
-    let mut url = check.request.url.source();
-    for (index, (name, value)) in check.request.query.iter().enumerate() {
-        let separator = if index == 0 && !url.contains('?') {
-            '?'
-        } else {
-            '&'
-        };
-        url.push(separator);
-        url.push_str(name);
-        url.push('=');
-        url.push_str(&value.source());
-    }
+    let url = check.request.written_url();
     ListedCheck {
         id: &check.id,
         name: &check.name,

@@ -125,7 +125,7 @@ pub struct MockIseArgs {
     #[arg(long, default_value = "127.0.0.1:8443", value_name = "ADDR")]
     listen: std::net::SocketAddr,
     /// Behaviour to simulate: healthy, ers-disabled, openapi-disabled, gateway-3.0,
-    /// bad-credentials, locked-user, not-routed, not-mnt-node.
+    /// bad-credentials, locked-user, not-routed, not-mnt-node, csrf-enabled.
     #[arg(long, default_value = "healthy", value_name = "NAME")]
     scenario: String,
     /// Write the PEM of the CA that signed the server certificate to PATH.
@@ -160,7 +160,7 @@ pub struct InitArgs {
     #[arg(default_value = "gatecheck.yaml")]
     path: PathBuf,
     /// A curl command line to turn into a check; repeatable, one check each.
-    #[arg(long = "from-curl", value_name = "COMMAND")]
+    #[arg(long = "from-curl", value_name = "COMMAND", allow_hyphen_values = true)]
     from_curl: Vec<String>,
     /// Send each request once and write the status it gets as the check's expected status.
     #[arg(long, requires = "from_curl")]
@@ -235,4 +235,13 @@ fn print_manual() -> u8 {
             exit::INTERNAL
         }
     }
+}
+
+/// Writes to standard output and flushes. A closed stdout (`gatecheck run ... | head`) must not
+/// stop a run or lose its reports, so write errors are ignored.
+pub(crate) fn print_flush(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
 }

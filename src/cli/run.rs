@@ -1,8 +1,8 @@
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{RunArgs, exit};
+use super::{RunArgs, exit, print_flush};
 use crate::report::{self, ReportPaths, console};
 use crate::results::{RunResults, Summary};
 use crate::run::{self, Clients, RunOptions, plan::parse_override};
@@ -95,7 +95,7 @@ pub async fn run_suite(
     match report::write_reports(std::slice::from_ref(&results), paths, &redactor) {
         Ok(written) => {
             for path in written {
-                println!("wrote {}", display(&path));
+                print_flush(&format!("wrote {}\n", display(&path)));
             }
             Ok(results)
         }
@@ -126,13 +126,6 @@ fn header_results(suite: &Suite, plan: &run::Plan) -> RunResults {
         summary: Summary::default(),
         checks: Vec::new(),
     }
-}
-
-fn print_flush(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    // A closed stdout (`gatecheck run ... | head`) must not stop the run or lose the reports.
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
 }
 
 fn display(path: &Path) -> String {

@@ -1,4 +1,4 @@
-use super::{ValidateArgs, exit};
+use super::{ValidateArgs, exit, print_flush};
 use crate::suite::{Suite, VariableSource, load_file};
 
 pub fn validate(args: ValidateArgs) -> u8 {
@@ -34,12 +34,12 @@ pub fn validate(args: ValidateArgs) -> u8 {
             .iter()
             .map(|v| v.name.as_str())
             .collect();
-        println!(
-            "{}: valid, {} checks, vantages {}",
+        print_flush(&format!(
+            "{}: valid, {} checks, vantages {}\n",
             path.display(),
             loaded.suite.checks.len(),
             vantages.join(", ")
-        );
+        ));
     }
     code
 }

@@ -1,10 +1,12 @@
-//! ERS (External RESTful Services): the paged list of endpoint identity groups.
+//! ERS (External RESTful Services): the paged list of endpoint identity groups, and the error
+//! bodies that every ERS resource shares.
 
 use hyper::header;
 use hyper::http::request::Parts;
 use hyper::{Response, StatusCode};
 use serde::Serialize;
 
+use super::ers_write::CreatedGroup;
 use super::jackson::to_jackson_pretty;
 use super::request::{AcceptRule, accepts, first_value, query_pairs};
 use super::response::{self, JSON, JSON_UTF8, MockBody};
@@ -23,6 +25,14 @@ struct EndpointGroup {
     id: &'static str,
     name: &'static str,
     description: &'static str,
+}
+
+/// An endpoint group as the list shows it, built in or created through the API.
+#[derive(Clone, Copy, Debug)]
+struct ListedGroup<'a> {
+    id: &'a str,
+    name: &'a str,
+    description: &'a str,
 }
 
 /// The 18 endpoint identity groups of a fresh ISE 3.x install. Older releases name the
@@ -202,12 +212,24 @@ struct ListQuery {
     sort: Option<SortOrder>,
 }
 
+/// Returns whether a built-in group has `name`, compared as ERS compares names on create.
+pub(crate) fn is_builtin_name(name: &str) -> bool {
+    ENDPOINT_GROUPS
+        .iter()
+        .any(|group| group.name.eq_ignore_ascii_case(name))
+}
+
 /// Builds the response to `GET /ers/config/endpointgroup` for a client that addressed
-/// `base_url` (`https://host:port`).
-pub(crate) fn list_endpoint_groups(parts: &Parts, base_url: &str) -> Response<MockBody> {
+/// `base_url` (`https://host:port`). The list contains the built-in groups and then `created`.
+pub(crate) fn list_endpoint_groups(
+    parts: &Parts,
+    base_url: &str,
+    created: &[CreatedGroup],
+) -> Response<MockBody> {
     if !accepts(&parts.headers, JSON, AcceptRule::Lenient) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            LIST_OPERATION,
             "Unsupported media type: this resource is served as application/json only, and the \
              Accept header does not allow it"
                 .to_owned(),
@@ -221,6 +243,7 @@ pub(crate) fn list_endpoint_groups(parts: &Parts, base_url: &str) -> Response<Mo
         Err(message) => {
             return error_response(
                 StatusCode::BAD_REQUEST,
+                LIST_OPERATION,
                 message,
                 "Resource query validation exception",
                 base_url,
@@ -228,7 +251,17 @@ pub(crate) fn list_endpoint_groups(parts: &Parts, base_url: &str) -> Response<Mo
         }
     };
 
-    let mut groups: Vec<&EndpointGroup> = ENDPOINT_GROUPS.iter().collect();
+    let built_in = ENDPOINT_GROUPS.iter().map(|group| ListedGroup {
+        id: group.id,
+        name: group.name,
+        description: group.description,
+    });
+    let created = created.iter().map(|group| ListedGroup {
+        id: &group.id,
+        name: &group.name,
+        description: &group.description,
+    });
+    let mut groups: Vec<ListedGroup<'_>> = built_in.chain(created).collect();
     if let Some(sort) = query.sort {
         groups.sort_by_key(|group| sort_key(group, sort.field));
         if sort.descending {
@@ -270,7 +303,7 @@ pub(crate) fn list_endpoint_groups(parts: &Parts, base_url: &str) -> Response<Mo
     json_response(StatusCode::OK, &document)
 }
 
-fn sort_key(group: &EndpointGroup, field: &str) -> String {
+fn sort_key(group: &ListedGroup<'_>, field: &str) -> String {
     let value = if field == "description" {
         group.description
     } else {
@@ -359,15 +392,18 @@ fn sort_order(field: &str, descending: bool) -> Result<SortOrder, String> {
         })
 }
 
-fn error_response(
+/// Builds an ERS error body: an `ERSResponse` naming the failed `operation`, with one message
+/// and a link to the endpoint group collection.
+pub(crate) fn error_response(
     status: StatusCode,
+    operation: &'static str,
     title: String,
     code: &'static str,
     base_url: &str,
 ) -> Response<MockBody> {
     let document = ErsResponseDocument {
         ers_response: ErsResponse {
-            operation: LIST_OPERATION,
+            operation,
             messages: vec![ErsMessage {
                 title,
                 message_type: "ERROR",

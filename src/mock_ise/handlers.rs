@@ -11,13 +11,20 @@ use hyper::{Method, Response, StatusCode};
 use rustls::crypto::SecureRandom;
 
 use super::audit::AuditLog;
+use super::csrf::{self, CsrfTokens};
+use super::ers_write::{self, CreatedGroups};
 use super::mnt::{self, MNT_PREFIX, Persona};
-use super::request::requested_host;
+use super::random::random_hex;
+use super::request::{RequestBody, requested_host};
 use super::response::{self, MockBody};
 use super::scenario::{ApiFamily, GatewayRoute, LoginFailure, Scenario};
 use super::{ers, html, openapi};
 
 const LOGIN_PAGE_PATH: &str = "/admin/login.jsp";
+/// `Allow` value in the 405 of a read-only resource.
+const READ_METHODS: &str = "GET, HEAD";
+/// `Allow` value in the 405 of the endpoint group collection.
+const ENDPOINT_GROUP_METHODS: &str = "GET, HEAD, POST";
 const ERS_PREFIX: &str = "/ers/";
 const OPEN_API_PREFIX: &str = "/api/v1/";
 
@@ -29,12 +36,20 @@ pub(crate) struct Shared {
     pub(crate) audit: AuditLog,
     /// Address the listener is bound to, used for links when a request names no host.
     pub(crate) local_addr: SocketAddr,
-    /// Source of the session cookie values.
+    /// Source of session cookie values, CSRF tokens and the ids of created groups.
     pub(crate) random: &'static dyn SecureRandom,
+    /// CSRF tokens handed out, which only the `csrf-enabled` scenario issues and checks.
+    pub(crate) csrf_tokens: CsrfTokens,
+    pub(crate) created_groups: CreatedGroups,
 }
 
 /// Builds the response to one request from `peer`.
-pub(crate) fn handle(parts: &Parts, peer: SocketAddr, shared: &Shared) -> Response<MockBody> {
+pub(crate) fn handle(
+    parts: &Parts,
+    body: &RequestBody,
+    peer: SocketAddr,
+    shared: &Shared,
+) -> Response<MockBody> {
     let path = parts.uri.path();
 
     let Some(family) = api_family(path) else {
@@ -61,17 +76,15 @@ pub(crate) fn handle(parts: &Parts, peer: SocketAddr, shared: &Shared) -> Respon
         return html::unauthorized();
     }
 
-    if parts.method != Method::GET && parts.method != Method::HEAD {
-        return method_not_allowed();
+    let base_url = format!("https://{host}");
+    if family == ApiFamily::Ers {
+        return handle_ers(parts, body, &base_url, shared);
     }
 
-    let base_url = format!("https://{host}");
+    if !is_read(&parts.method) {
+        return method_not_allowed(READ_METHODS);
+    }
     match family {
-        ApiFamily::Ers if path == ers::ENDPOINT_GROUP_PATH => {
-            let mut response = ers::list_endpoint_groups(parts, &base_url);
-            add_session_cookies(response.headers_mut(), shared.random);
-            response
-        }
         ApiFamily::OpenApi if path == openapi::ENDPOINT_PATH => openapi::search_endpoints(parts),
         ApiFamily::Mnt => {
             let persona = if shared.scenario == Scenario::NotMntNode {
@@ -83,6 +96,67 @@ pub(crate) fn handle(parts: &Parts, peer: SocketAddr, shared: &Shared) -> Respon
         }
         ApiFamily::Ers | ApiFamily::OpenApi => html::not_found(),
     }
+}
+
+/// Builds the response to an authenticated ERS request. With CSRF protection on, a write
+/// without a valid token is rejected before ERS looks at its path, and a read that requests a
+/// token gets one.
+fn handle_ers(
+    parts: &Parts,
+    body: &RequestBody,
+    base_url: &str,
+    shared: &Shared,
+) -> Response<MockBody> {
+    let csrf_on = shared.scenario.requires_csrf_token();
+    let reading = is_read(&parts.method);
+    if csrf_on && !reading && !shared.csrf_tokens.accepts(&parts.headers) {
+        return html::csrf_rejected();
+    }
+
+    let path = parts.uri.path();
+    let group_id = path
+        .strip_prefix(ers::ENDPOINT_GROUP_PATH)
+        .and_then(|rest| rest.strip_prefix('/'));
+    let mut response = if path == ers::ENDPOINT_GROUP_PATH {
+        let response = match parts.method {
+            Method::GET | Method::HEAD => {
+                let created = shared.created_groups.snapshot();
+                ers::list_endpoint_groups(parts, base_url, &created)
+            }
+            Method::POST => ers_write::create_endpoint_group(
+                parts,
+                body,
+                base_url,
+                &shared.created_groups,
+                shared.random,
+            ),
+            _ => return method_not_allowed(ENDPOINT_GROUP_METHODS),
+        };
+        with_session_cookies(response, shared.random)
+    } else {
+        match (group_id, &parts.method) {
+            (Some(id), &Method::DELETE) => {
+                let response =
+                    ers_write::delete_endpoint_group(id, base_url, &shared.created_groups);
+                with_session_cookies(response, shared.random)
+            }
+            _ if reading => html::not_found(),
+            _ => return method_not_allowed(READ_METHODS),
+        }
+    };
+
+    if csrf_on && reading && csrf::fetch_requested(&parts.headers) {
+        let token = random_hex(shared.random);
+        if let Ok(value) = HeaderValue::from_str(&token) {
+            response.headers_mut().insert(csrf::CSRF_HEADER, value);
+            shared.csrf_tokens.remember(token);
+        }
+    }
+    response
+}
+
+fn is_read(method: &Method) -> bool {
+    method == Method::GET || method == Method::HEAD
 }
 
 fn api_family(path: &str) -> Option<ApiFamily> {
@@ -146,36 +220,27 @@ fn decode_basic(value: &HeaderValue) -> Option<(String, String)> {
     Some((user.to_owned(), password.to_owned()))
 }
 
-fn method_not_allowed() -> Response<MockBody> {
-    let builder = response::with_ise_headers(StatusCode::METHOD_NOT_ALLOWED)
-        .header(header::ALLOW, "GET, HEAD");
+/// Builds the 405 for a method that the resource does not serve. `allowed` is the value of
+/// the `Allow` header.
+fn method_not_allowed(allowed: &'static str) -> Response<MockBody> {
+    let builder =
+        response::with_ise_headers(StatusCode::METHOD_NOT_ALLOWED).header(header::ALLOW, allowed);
     response::finish(builder, MockBody::empty())
 }
 
 /// Adds the session cookies that ISE's Tomcat sets on every ERS response. Each value is fresh
 /// random hex, because clients must not be able to rely on a session being reused.
-fn add_session_cookies(headers: &mut HeaderMap, random: &dyn SecureRandom) {
+fn with_session_cookies(
+    mut response: Response<MockBody>,
+    random: &dyn SecureRandom,
+) -> Response<MockBody> {
     for (name, path) in [("APPSESSIONID", "/ers"), ("JSESSIONIDSSO", "/")] {
         let value = random_hex(random);
         if let Some(cookie) = response::session_cookie(name, &value, path) {
-            headers.append(header::SET_COOKIE, cookie);
+            response.headers_mut().append(header::SET_COOKIE, cookie);
         }
     }
-}
-
-/// Returns 32 upper-case hex digits, the shape of a Tomcat session id.
-fn random_hex(random: &dyn SecureRandom) -> String {
-    let mut bytes = [0u8; 16];
-    if random.fill(&mut bytes).is_err() {
-        // A session cookie here only has to look real, so a failing random source falls back
-        // to the per-process random keys of the standard library's hasher.
-        use std::hash::{BuildHasher, RandomState};
-        let high = RandomState::new().hash_one(0u8).to_be_bytes();
-        let low = RandomState::new().hash_one(1u8).to_be_bytes();
-        bytes[..8].copy_from_slice(&high);
-        bytes[8..].copy_from_slice(&low);
-    }
-    bytes.iter().map(|byte| format!("{byte:02X}")).collect()
+    response
 }
 
 #[cfg(test)]
@@ -213,13 +278,5 @@ mod tests {
         assert_eq!(api_family("/api/v1/endpoint"), Some(ApiFamily::OpenApi));
         assert_eq!(api_family("/admin/API/mnt/Version"), Some(ApiFamily::Mnt));
         assert_eq!(api_family("/admin/login.jsp"), None);
-    }
-
-    #[test]
-    fn random_hex_shape() {
-        let random = rustls::crypto::aws_lc_rs::default_provider().secure_random;
-        let value = random_hex(random);
-        assert_eq!(value.len(), 32);
-        assert!(value.chars().all(|c| c.is_ascii_hexdigit()));
     }
 }

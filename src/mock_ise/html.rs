@@ -1,4 +1,4 @@
-//! HTML pages: Tomcat's status pages and the admin login page.
+//! HTML pages: Tomcat's status pages, the CSRF rejection and the admin login page.
 
 use hyper::header::{self, HeaderValue};
 use hyper::{Response, StatusCode};
@@ -40,6 +40,22 @@ pub(crate) fn unauthorized() -> Response<MockBody> {
             header::WWW_AUTHENTICATE,
             HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("Basic")),
         );
+    response::finish(builder, MockBody::fixed(body))
+}
+
+/// Builds the 403 that ERS returns, with CSRF protection on, for a write without a valid
+/// `X-CSRF-TOKEN` header.
+// NOTE: users of Cisco's Python SDK report that real ISE sends the plain text "CSRF nonce
+// validation failed" followed by an HTML page. The layout here is the simulator's own.
+pub(crate) fn csrf_rejected() -> Response<MockBody> {
+    let body = tomcat_status_page(
+        StatusCode::FORBIDDEN,
+        "CSRF nonce validation failed: the request carries no valid X-CSRF-TOKEN header. Fetch a \
+         token with a GET that sends X-CSRF-TOKEN: fetch, then send that token with each write.",
+    );
+    let builder = response::with_ise_headers(StatusCode::FORBIDDEN)
+        .header(header::CONTENT_TYPE, HTML_UTF8)
+        .header(header::CONTENT_LANGUAGE, "en");
     response::finish(builder, MockBody::fixed(body))
 }
 

@@ -1,5 +1,6 @@
 //! A Cisco ISE simulator that serves the three checks of the ISE suite (ERS, Open API and MnT)
-//! over HTTPS on loopback, in one of several failure [`Scenario`]s.
+//! over HTTPS on loopback, in one of several failure [`Scenario`]s. ERS also creates and deletes
+//! endpoint groups, with CSRF protection in the `csrf-enabled` scenario.
 //!
 //! Each start generates a fresh CA and a server certificate for `localhost`, `127.0.0.1` and
 //! `::1`, so clients verify TLS for real by trusting [`MockIse::ca_pem`]. Nothing is logged
@@ -8,15 +9,19 @@
 //!
 //! Routing follows ISE's order. The gateway first decides whether a path is exposed (302 to the
 //! login page or 404 otherwise), Tomcat then checks basic credentials (401), and only then
-//! does the API handle the request.
+//! does the API handle the request. With CSRF protection on, ERS rejects a write without a valid
+//! token (403) before it looks at the path or the body.
 
 mod audit;
+mod csrf;
 mod ers;
+mod ers_write;
 mod handlers;
 mod html;
 mod jackson;
 mod mnt;
 mod openapi;
+mod random;
 mod request;
 mod response;
 mod scenario;
@@ -35,6 +40,8 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use self::audit::AuditLog;
+use self::csrf::CsrfTokens;
+use self::ers_write::CreatedGroups;
 use self::handlers::Shared;
 
 pub use self::mnt::KNOWN_SESSION_MAC;
@@ -154,6 +161,8 @@ impl MockIse {
             audit: AuditLog::new(options.audit_to_stderr),
             local_addr,
             random,
+            csrf_tokens: CsrfTokens::default(),
+            created_groups: CreatedGroups::default(),
         });
         let (shutdown_sender, shutdown_receiver) = watch::channel(false);
         let accept_task = tokio::spawn(server::accept_loop(
@@ -192,6 +201,13 @@ impl MockIse {
     /// kept.
     pub fn audit_lines(&self) -> Vec<String> {
         self.shared.audit.lines()
+    }
+
+    /// Returns the CSRF tokens issued since the start, oldest first. Only the `csrf-enabled`
+    /// scenario issues tokens, and only the most recent 10,000 are kept. Tests use them to check
+    /// that a client never prints a token.
+    pub fn issued_csrf_tokens(&self) -> Vec<String> {
+        self.shared.csrf_tokens.issued()
     }
 
     /// Stops accepting connections, lets open ones finish their current requests for up to two

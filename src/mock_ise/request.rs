@@ -1,8 +1,25 @@
-//! Helpers that read request parts: query strings, percent-encoding, `Accept` and the host name.
+//! Helpers that read requests: the body, query strings, percent-encoding, `Accept`,
+//! `Content-Type` and the host name.
 
+use bytes::Bytes;
 use hyper::HeaderMap;
 use hyper::header;
 use hyper::http::request::Parts;
+
+/// Maximum number of body bytes read from one request. ISE's own limit is not known, and an
+/// endpoint group's JSON needs far less.
+pub(crate) const MAX_REQUEST_BODY_BYTES: usize = 1024 * 1024;
+
+/// A request body as the connection task read it. Only the API handlers that take a body look
+/// at it, so that routing and authentication respond first whatever the body is.
+#[derive(Debug)]
+pub(crate) enum RequestBody {
+    Complete(Bytes),
+    /// The body was longer than [`MAX_REQUEST_BODY_BYTES`].
+    TooLarge,
+    /// The client stopped sending or broke the framing before the body ended.
+    Unreadable,
+}
 
 /// Splits a query string into decoded name/value pairs, in order and with repeats kept.
 pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
@@ -120,6 +137,19 @@ fn media_range_matches(range: &str, media_type: &str, rule: AcceptRule) -> bool 
     essence == "*/*" || essence == format!("{media_main_type}/*")
 }
 
+/// Returns whether the request's `Content-Type` is `media_type`, ignoring case and parameters
+/// such as `charset`.
+pub(crate) fn has_content_type(headers: &HeaderMap, media_type: &str) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case(media_type)
+}
+
 /// Returns the host and port the client addressed, from the HTTP/2 `:authority` or the HTTP/1.1
 /// `Host` header. Values with characters outside a host name or IP literal are ignored, because
 /// the result is copied into links and a `Location` header.
@@ -183,6 +213,19 @@ mod tests {
     fn accept_quality_zero_refuses() {
         let headers = accept_headers("application/json;q=0, text/html");
         assert!(!accepts(&headers, "application/json", AcceptRule::Lenient));
+    }
+
+    #[test]
+    fn content_type_with_charset() {
+        let mut headers = HeaderMap::new();
+        let value = HeaderValue::from_static("Application/JSON; charset=utf-8");
+        headers.insert(header::CONTENT_TYPE, value);
+        assert!(has_content_type(&headers, "application/json"));
+    }
+
+    #[test]
+    fn content_type_missing() {
+        assert!(!has_content_type(&HeaderMap::new(), "application/json"));
     }
 
     #[test]

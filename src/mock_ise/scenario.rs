@@ -23,6 +23,9 @@ pub enum Scenario {
     NotRouted,
     /// The node serving MnT requests lacks the MnT (Monitoring) persona.
     NotMntNode,
+    /// Everything works as in `Healthy`, but ERS runs with CSRF protection, so every write needs
+    /// a token fetched beforehand with `X-CSRF-TOKEN: fetch`.
+    CsrfEnabled,
 }
 
 /// The API family a request path belongs to, which decides how the gateway routes it.
@@ -65,7 +68,7 @@ impl LoginFailure {
 
 impl Scenario {
     /// Every scenario, in the order the CLI help and the demo list them.
-    pub const ALL: [Scenario; 8] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::Healthy,
         Scenario::ErsDisabled,
         Scenario::OpenapiDisabled,
@@ -74,6 +77,7 @@ impl Scenario {
         Scenario::LockedUser,
         Scenario::NotRouted,
         Scenario::NotMntNode,
+        Scenario::CsrfEnabled,
     ];
 
     /// Returns the name used on the command line, such as `ers-disabled`.
@@ -87,6 +91,7 @@ impl Scenario {
             Scenario::LockedUser => "locked-user",
             Scenario::NotRouted => "not-routed",
             Scenario::NotMntNode => "not-mnt-node",
+            Scenario::CsrfEnabled => "csrf-enabled",
         }
     }
 
@@ -115,6 +120,9 @@ impl Scenario {
             Scenario::NotMntNode => {
                 "the node lacks the MnT persona, so MnT requests return a 500 that says so"
             }
+            Scenario::CsrfEnabled => {
+                "ERS requires a CSRF token for writes: one without a token fetched first gets 403"
+            }
         }
     }
 
@@ -129,6 +137,12 @@ impl Scenario {
             }
             _ => GatewayRoute::Served,
         }
+    }
+
+    /// Returns whether ERS writes need a token fetched with `X-CSRF-TOKEN: fetch`. ISE offers
+    /// this as an option in its ERS settings, and it is off in every other scenario.
+    pub(crate) fn requires_csrf_token(self) -> bool {
+        self == Scenario::CsrfEnabled
     }
 
     /// Returns the failure this scenario gives a login, or `None` if the login succeeds.

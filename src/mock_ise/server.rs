@@ -7,6 +7,7 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::Request;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -18,6 +19,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use super::handlers::{self, Shared};
+use super::request::{MAX_REQUEST_BODY_BYTES, RequestBody};
 
 /// Time a client gets to finish the TLS handshake before the connection is dropped, so that
 /// idle or half-open sockets do not pile up.
@@ -89,8 +91,9 @@ async fn serve_connection(
     let service = service_fn(move |request: Request<Incoming>| {
         let shared = Arc::clone(&shared);
         async move {
-            let (parts, _body) = request.into_parts();
-            Ok::<_, Infallible>(handlers::handle(&parts, peer, &shared))
+            let (parts, body) = request.into_parts();
+            let body = read_body(body).await;
+            Ok::<_, Infallible>(handlers::handle(&parts, &body, peer, &shared))
         }
     });
 
@@ -104,5 +107,14 @@ async fn serve_connection(
             connection.as_mut().graceful_shutdown();
             let _ = connection.await;
         }
+    }
+}
+
+/// Reads the whole request body, up to [`MAX_REQUEST_BODY_BYTES`].
+async fn read_body(body: Incoming) -> RequestBody {
+    match Limited::new(body, MAX_REQUEST_BODY_BYTES).collect().await {
+        Ok(collected) => RequestBody::Complete(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => RequestBody::TooLarge,
+        Err(_) => RequestBody::Unreadable,
     }
 }

@@ -309,9 +309,10 @@ fn skipped(run: &Run, position: usize, reason: String) -> CheckResult {
         description: check.description.clone(),
         tags: check.tags.clone(),
         outcome: Outcome::Skipped,
+        // The request as written: its captured values, and so its URL, may never have existed.
         request: RequestInfo {
             method: planned.preview.method.to_string(),
-            url: redactor.redact_owned(planned.preview.url.to_string()),
+            url: redactor.redact_owned(check.request.written_url()),
         },
         expected_status: check.expect.status.to_string(),
         response: None,
@@ -380,8 +381,11 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
         },
     );
     let body_text = String::from_utf8_lossy(&received.body);
+    // Captured before the result is built, also when an expectation failed, so that a secret
+    // value is masked in this check's own failure messages.
+    let capture_failures = store_captures(run, check, &received.headers, &body_text);
     if failures.is_empty() {
-        failures = store_captures(run, check, &received.headers, &body_text);
+        failures = capture_failures;
     }
 
     // Taken after the captures, so that a secret this check captured is already masked in its
@@ -425,7 +429,11 @@ fn store_captures(
 ) -> Vec<ExpectationFailure> {
     let mut failures = Vec::new();
     for capture in &check.captures {
-        match assert::capture::capture(&capture.source, headers, body) {
+        let captured = match assert::capture::capture(&capture.source, headers, body) {
+            Err(_) if capture.optional => Ok(String::new()),
+            other => other,
+        };
+        match captured {
             Ok(value) => {
                 if capture.secret {
                     lock(&run.redactor).add(&value);

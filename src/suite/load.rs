@@ -15,7 +15,7 @@ use crate::suite::status::{StatusPattern, StatusSpec};
 use crate::suite::template::{Template, is_variable_name};
 use crate::suite::yaml::{self, Node, Position, Value};
 
-const SUITE_KEYS: &[&str] = &[
+pub const SUITE_KEYS: &[&str] = &[
     "id",
     "name",
     "version",
@@ -26,8 +26,8 @@ const SUITE_KEYS: &[&str] = &[
     "checks",
     "hints",
 ];
-const VARIABLE_KEYS: &[&str] = &["value", "env", "default", "secret", "description"];
-const DEFAULTS_KEYS: &[&str] = &[
+pub const VARIABLE_KEYS: &[&str] = &["value", "env", "default", "secret", "description"];
+pub const DEFAULTS_KEYS: &[&str] = &[
     "base_url",
     "headers",
     "auth",
@@ -35,11 +35,11 @@ const DEFAULTS_KEYS: &[&str] = &[
     "tls",
     "follow_redirects",
 ];
-const TLS_KEYS: &[&str] = &["ca_file", "insecure"];
-const AUTH_KEYS: &[&str] = &["basic"];
-const BASIC_KEYS: &[&str] = &["user", "password"];
-const VANTAGE_KEYS: &[&str] = &["name", "description"];
-const CHECK_KEYS: &[&str] = &[
+pub const TLS_KEYS: &[&str] = &["ca_file", "insecure"];
+pub const AUTH_KEYS: &[&str] = &["basic"];
+pub const BASIC_KEYS: &[&str] = &["user", "password"];
+pub const VANTAGE_KEYS: &[&str] = &["name", "description"];
+pub const CHECK_KEYS: &[&str] = &[
     "id",
     "name",
     "description",
@@ -51,7 +51,7 @@ const CHECK_KEYS: &[&str] = &[
     "expect",
     "hints",
 ];
-const REQUEST_KEYS: &[&str] = &[
+pub const REQUEST_KEYS: &[&str] = &[
     "method",
     "url",
     "query",
@@ -61,15 +61,16 @@ const REQUEST_KEYS: &[&str] = &[
     "follow_redirects",
     "timeout",
 ];
-const EXPECT_KEYS: &[&str] = &["status", "headers", "body", "max_duration"];
-const HEADER_MATCH_KEYS: &[&str] = &["equals", "regex"];
-const MATCHER_KINDS: &[&str] = &["contains", "regex", "equals", "jsonpath", "xpath"];
-const PATH_MATCHER_KEYS: &[&str] = &["jsonpath", "xpath", "exists", "equals", "matches", "count"];
-const CAPTURE_KEYS: &[&str] = &["jsonpath", "xpath", "header", "regex", "secret"];
-const CAPTURE_SOURCES: &[&str] = &["jsonpath", "xpath", "header", "regex"];
-const HINT_KEYS: &[&str] = &["id", "title", "explanation", "when"];
-const WHEN_KEYS: &[&str] = &["status", "error", "body", "vantages", "checks"];
-const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+pub const EXPECT_KEYS: &[&str] = &["status", "headers", "body", "max_duration"];
+pub const HEADER_MATCH_KEYS: &[&str] = &["equals", "regex"];
+pub const MATCHER_KINDS: &[&str] = &["contains", "regex", "equals", "jsonpath", "xpath"];
+pub const PATH_MATCHER_KEYS: &[&str] =
+    &["jsonpath", "xpath", "exists", "equals", "matches", "count"];
+pub const CAPTURE_KEYS: &[&str] = &["jsonpath", "xpath", "header", "regex", "secret", "optional"];
+pub const CAPTURE_SOURCES: &[&str] = &["jsonpath", "xpath", "header", "regex"];
+pub const HINT_KEYS: &[&str] = &["id", "title", "explanation", "when"];
+pub const WHEN_KEYS: &[&str] = &["status", "error", "body", "vantages", "checks"];
+pub const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 /// An error that stops a suite from loading.
 #[derive(Debug, thiserror::Error)]
@@ -753,6 +754,10 @@ impl SuiteLoader<'_> {
             Some(node) => self.reader.bool(node, "`secret`")?,
             None => false,
         };
+        let optional = match fields.get("optional") {
+            Some(node) => self.reader.bool(node, "`optional`")?,
+            None => false,
+        };
         let sources: Vec<&str> = CAPTURE_SOURCES
             .iter()
             .copied()
@@ -794,6 +799,7 @@ impl SuiteLoader<'_> {
             name: name.to_string(),
             source,
             secret,
+            optional,
         })
     }
 

@@ -134,6 +134,8 @@ pub struct Capture {
     pub source: CaptureSource,
     /// Masks the captured value in every output.
     pub secret: bool,
+    /// Captures an empty value when the source is missing, instead of failing the check.
+    pub optional: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -160,6 +162,24 @@ impl CaptureSource {
 }
 
 impl RequestSpec {
+    /// Returns the URL as written in the suite, query included, with `${NAME}` references
+    /// unresolved.
+    pub fn written_url(&self) -> String {
+        let mut url = self.url.source();
+        for (index, (name, value)) in self.query.iter().enumerate() {
+            let separator = if index == 0 && !url.contains('?') {
+                '?'
+            } else {
+                '&'
+            };
+            url.push(separator);
+            url.push_str(name);
+            url.push('=');
+            url.push_str(&value.source());
+        }
+        url
+    }
+
     /// Every template of the request, for finding the variables it uses.
     pub fn templates(&self) -> Vec<&Template> {
         let mut templates = vec![&self.url];

@@ -18,7 +18,7 @@ use schemars::transform::{RecursiveTransform, Transform};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value};
 
-/// Where the published schema lives; editors may fetch it from here.
+/// URL of the published schema, which editors may fetch.
 pub const SCHEMA_URL: &str =
     "https://raw.githubusercontent.com/gatecheck/gatecheck/main/schemas/suite.schema.json";
 
@@ -67,7 +67,7 @@ fn adapt_to_suite_format(schema: &mut Schema) {
         return;
     };
     remove_null(object);
-    // The loader skips `x-` keys in every mapping whose keys it knows, and those are exactly
+    // The loader skips `x-` keys in every mapping whose keys are fixed, and those are exactly
     // the mappings derived from `deny_unknown_fields` structs.
     if object.get("additionalProperties") == Some(&Value::Bool(false)) {
         let extension = serde_json::json!({ "description": EXTENSION_DESCRIPTION });
@@ -111,8 +111,8 @@ fn remove_null(object: &mut Map<String, Value>) {
     }
 }
 
-/// Joins the lines of each paragraph of a doc comment, because editors render every line
-/// break of a description as a new paragraph.
+/// Joins the lines of each paragraph of a doc comment, because its line breaks only wrap the
+/// source and editors wrap descriptions themselves.
 fn unwrap_lines(text: &str) -> String {
     text.split("\n\n")
         .map(|paragraph| paragraph.split('\n').collect::<Vec<_>>().join(" "))
@@ -140,7 +140,7 @@ macro_rules! written_schema {
     };
 }
 
-/// A gatecheck suite: HTTP checks, the vantage points they run from, and hint rules that say
+/// A gatecheck suite: HTTP checks, the vantage points they run from, and hint rules that explain
 /// what a failure means. The format is described in docs/suite-format.md.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -205,7 +205,7 @@ pub struct VariableDefinition {
     /// messages.
     #[schemars(extend("default" = false))]
     pub secret: Option<bool>,
-    /// What the variable is for, such as `Host name of the ISE node.`
+    /// Purpose of the variable, such as `Host name of the ISE node.`
     pub description: Option<Text>,
 }
 
@@ -300,7 +300,7 @@ pub struct VantageDefinition {
     /// Name for `--vantage` and hint rules, such as `internal`: letters, digits, `-`, `_` and
     /// `.`.
     pub name: Identifier,
-    /// Where the vantage is, such as `A machine inside the customer network.`
+    /// Description of the place, such as `A machine inside the customer network.`
     pub description: Option<Text>,
 }
 
@@ -313,30 +313,31 @@ pub struct Check {
     pub id: Identifier,
     /// Human-readable title. Default: the id.
     pub name: Option<NonEmptyText>,
-    /// What the check proves when it passes.
+    /// Description of what the check proves when it passes.
     pub description: Option<Text>,
     /// Labels: a list, or one label as text.
     pub tags: Option<TextList>,
     /// Vantages the check runs at, as a list or one name from the suite's `vantages`. At other
-    /// vantages the check is skipped. Default: all.
+    /// vantages it is reported as skipped, with the reason. Default: every vantage.
     pub vantages: Option<NameList>,
-    /// Ids of checks listed earlier that must pass before this check is sent. A check that
-    /// uses a captured value depends, directly or through others, on the check that captures
-    /// it.
+    /// Ids of checks listed earlier that must pass first. When one of them does not pass, this
+    /// check is skipped. A check that uses a captured value depends, directly or through
+    /// others, on the check that captures it.
     pub depends_on: Option<NameList>,
     /// Values taken from the response into variables that later checks use as `${NAME}`. Each
-    /// key is a variable name that no other variable or capture uses.
+    /// key is a variable name that no other variable or capture uses. A value that cannot be
+    /// captured fails the check.
     #[schemars(extend("propertyNames" = { "pattern": VARIABLE_NAME }))]
     pub capture: Option<BTreeMap<String, Capture>>,
-    /// What to send.
+    /// The request to send.
     pub request: Request,
-    /// What must hold for the response. Without `expect`, any 2xx status passes.
+    /// Expectations for the response. Without `expect`, any 2xx status passes.
     pub expect: Option<Expect>,
     /// Hint rules for this check, tried before the suite's `hints`.
     pub hints: Option<Vec<CheckHint>>,
 }
 
-/// Where a captured value comes from: exactly one of `jsonpath`, `xpath`, `header` and `regex`.
+/// Source of a captured value: exactly one of `jsonpath`, `xpath`, `header` and `regex`.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("oneOf" = [
@@ -360,6 +361,10 @@ pub struct Capture {
     /// `true` masks the captured value in every output.
     #[schemars(extend("default" = false))]
     pub secret: Option<bool>,
+    /// `true` captures an empty value when the source is missing, instead of failing the check;
+    /// for values that only some servers send, such as a CSRF token.
+    #[schemars(extend("default" = false))]
+    pub optional: Option<bool>,
 }
 
 /// The HTTP request a check sends.
@@ -388,7 +393,7 @@ pub struct Request {
     pub timeout: Option<Duration>,
 }
 
-/// What must hold for the response; every expectation that is set must hold.
+/// Expectations for the response. Every one that is set must hold.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
@@ -402,7 +407,7 @@ pub struct Expect {
     /// Body matchers, all of which must hold. They are not evaluated when the status does not
     /// match.
     pub body: Option<Vec<BodyMatcher>>,
-    /// Longest time the request may take, from sending to the end of the body, such as
+    /// Maximum time the request may take, from sending to the end of the body, such as
     /// `500ms`.
     pub max_duration: Option<Duration>,
 }
@@ -417,7 +422,7 @@ pub enum HeaderExpectation {
     Match(HeaderMatch),
 }
 
-/// How an expected header value is compared: exactly one of `equals` and `regex`.
+/// Comparison of an expected header value: exactly one of `equals` and `regex`.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("oneOf" = [{ "required": ["equals"] }, { "required": ["regex"] }]))]
@@ -441,7 +446,7 @@ pub enum BodyMatcher {
     XPath(XPathMatcher),
 }
 
-/// Holds when the body contains the text.
+/// Matcher that passes when the body contains the text.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContainsMatcher {
@@ -449,15 +454,16 @@ pub struct ContainsMatcher {
     pub contains: Text,
 }
 
-/// Holds when the pattern matches somewhere in the body.
+/// Matcher that passes when the pattern matches somewhere in the body.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegexMatcher {
-    /// Rust regex syntax: `(?i)` makes it case-insensitive, `(?s)` lets `.` match newlines.
+    /// Pattern in Rust regex syntax: `(?i)` makes it case-insensitive, `(?s)` lets `.` match
+    /// newlines.
     pub regex: Text,
 }
 
-/// Holds when the body equals the text, ignoring leading and trailing whitespace.
+/// Matcher that passes when the body equals the text, ignoring leading and trailing whitespace.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EqualsMatcher {
@@ -465,7 +471,7 @@ pub struct EqualsMatcher {
     pub equals: Text,
 }
 
-/// Holds when the nodes a JSONPath selects satisfy every predicate; without predicates, at
+/// Matcher that passes when the nodes a JSONPath selects satisfy every predicate; without predicates, at
 /// least one node must be selected.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -476,7 +482,7 @@ pub struct JsonPathMatcher {
     pub predicates: Predicates,
 }
 
-/// Holds when the nodes an XPath selects satisfy every predicate; without predicates, at least
+/// Matcher that passes when the nodes an XPath selects satisfy every predicate; without predicates, at least
 /// one node must be selected.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -500,7 +506,7 @@ pub struct Predicates {
     /// syntax). JSON values that are not strings are matched in their JSON form.
     pub matches: Option<Text>,
     /// Exactly this many nodes are selected.
-    pub count: Option<u64>,
+    pub count: Option<Count>,
 }
 
 /// A hint rule of one check: what a failure means and what to check next.
@@ -590,7 +596,9 @@ pub enum Method {
 }
 
 /// The kind of failure when no HTTP response arrived, or a family that matches every kind in
-/// it. The list must equal `ErrorKindPattern::valid_names()`, which a test checks.
+/// it.
+// The schema is static, so the names are listed here; a test compares them with
+// `ErrorKindPattern::valid_names()`.
 #[derive(JsonSchema)]
 #[schemars(rename = "ErrorKind")]
 pub enum ErrorKindName {
@@ -600,7 +608,7 @@ pub enum ErrorKindName {
     /// Nothing listens on the port, or a firewall rejects the connection.
     #[serde(rename = "connect.refused")]
     ConnectRefused,
-    /// No answer to the connection attempt, usually a firewall dropping packets.
+    /// The connection attempt timed out, usually because a firewall drops the packets.
     #[serde(rename = "connect.timeout")]
     ConnectTimeout,
     /// The connection was reset while being set up.
@@ -794,6 +802,16 @@ fn any_case_pattern(words: &[&str]) -> String {
         .collect();
     format!("^({})$", alternatives.join("|"))
 }
+
+/// A number of nodes.
+pub struct Count(pub u64);
+
+// Written out because the derived schema of `u64` adds `"format": "uint64"`, which is no
+// format that JSON Schema defines.
+written_schema!(Count, "Count", inline: true, |_generator| json_schema!({
+    "type": "integer",
+    "minimum": 0,
+}));
 
 /// A duration.
 pub struct Duration(pub String);

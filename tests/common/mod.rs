@@ -239,7 +239,8 @@ impl Gatecheck {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the gatecheck binary starts");
-        // Closed before the binary has loaded the suite, so every write to stdout fails.
+        // Closed right after the start, so the binary's writes to stdout fail as they do once
+        // `head` has exited.
         drop(child.stdout.take());
         let mut stderr_pipe = child.stderr.take().expect("stderr is piped");
         // Read on another thread, so that a full pipe cannot block the binary while this one
