@@ -4,8 +4,10 @@
 //! rules for transport errors and common statuses. The first rule whose conditions all hold
 //! is the diagnosis; when none does, the check gets a generic one.
 
+use std::collections::HashMap;
+
 use crate::error_kind::ErrorKind;
-use crate::results::{Diagnosis, DiagnosisSource};
+use crate::results::{Diagnosis, DiagnosisSource, Outcome, RunResults};
 use crate::suite::{Check, HintRule};
 
 /// The observations of a check, as hint conditions see them.
@@ -14,6 +16,37 @@ pub struct Evidence<'a> {
     pub error: Option<ErrorKind>,
     /// The captured body, decoded as UTF-8 with invalid bytes replaced.
     pub body: Option<&'a str>,
+    /// Outcomes of the same checks at other vantages, from earlier runs.
+    pub history: &'a History,
+}
+
+/// Outcomes of checks at other vantages, from the JSON results of earlier runs (`--baseline`)
+/// or of the runs being merged.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// Check id → vantage → outcome.
+    outcomes: HashMap<String, HashMap<String, Outcome>>,
+}
+
+impl History {
+    pub fn from_runs(runs: &[RunResults]) -> History {
+        let mut history = History::default();
+        for run in runs {
+            for check in &run.checks {
+                history
+                    .outcomes
+                    .entry(check.id.clone())
+                    .or_default()
+                    .insert(run.vantage.name.clone(), check.outcome);
+            }
+        }
+        history
+    }
+
+    /// Returns the outcome of check `id` at `vantage`, when a run from there is known.
+    pub fn outcome(&self, id: &str, vantage: &str) -> Option<Outcome> {
+        self.outcomes.get(id)?.get(vantage).copied()
+    }
 }
 
 pub fn diagnose(

@@ -4,6 +4,7 @@
 mod demo;
 mod init;
 mod list;
+mod merge;
 mod mock;
 mod run;
 mod validate;
@@ -56,6 +57,9 @@ enum Command {
     MockIse(MockIseArgs),
     /// Run the bundled ISE suite against the built-in simulator, healthy and with a fault.
     Demo(DemoArgs),
+    /// Combine JSON results of one suite from several vantages into one set of reports.
+    #[command(after_help = AFTER_HELP)]
+    Merge(MergeArgs),
     /// List a suite's checks with their ids, tags, vantages and request lines.
     List(ListArgs),
     /// Write a new suite file, optionally with checks made from curl command lines.
@@ -98,6 +102,10 @@ pub struct RunArgs {
     /// Print each request that would be sent, with secrets masked, and send nothing.
     #[arg(long)]
     dry_run: bool,
+    /// JSON results of an earlier run at another vantage, for hint rules that depend on it;
+    /// repeatable.
+    #[arg(long, value_name = "RESULTS.json")]
+    baseline: Vec<PathBuf>,
     /// Write a JUnit XML report to PATH.
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
@@ -105,6 +113,26 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     markdown: Option<PathBuf>,
     /// Write a JSON report to PATH.
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON results (`gatecheck run --json`) of the same suite from different vantages.
+    #[arg(required = true, value_name = "RESULTS.json")]
+    results: Vec<PathBuf>,
+    /// The suite file, for re-evaluating hint rules across vantages (default: the path recorded
+    /// in the results, when it exists here).
+    #[arg(long, value_name = "PATH")]
+    suite: Option<PathBuf>,
+    /// Write a JUnit XML report with one testsuite per vantage to PATH.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Write a Markdown report with the vantage × check matrix to PATH.
+    #[arg(long, value_name = "PATH")]
+    markdown: Option<PathBuf>,
+    /// Write the merged JSON results to PATH.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
 }
@@ -205,6 +233,7 @@ pub fn main() -> ExitCode {
             Command::Validate(args) => validate::validate(args),
             Command::MockIse(args) => mock::mock_ise(args).await,
             Command::Demo(args) => demo::demo(args).await,
+            Command::Merge(args) => merge::merge(args),
             Command::List(args) => list::list(args),
             Command::Init(args) => init::init(args).await,
             Command::Completions(args) => print_completions(args.shell),

@@ -29,6 +29,16 @@ pub async fn run(args: RunArgs) -> u8 {
             }
         }
     }
+    let mut baseline = Vec::new();
+    for path in &args.baseline {
+        match read_baseline(path, &loaded.suite) {
+            Ok(results) => baseline.push(results),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::USAGE;
+            }
+        }
+    }
     let options = RunOptions {
         vantage: args.vantage,
         vars,
@@ -38,6 +48,7 @@ pub async fn run(args: RunArgs) -> u8 {
         checks: args.checks,
         tags: args.tags,
         fail_fast: args.fail_fast,
+        baseline,
         ..RunOptions::default()
     };
     let env = |name: &str| std::env::var(name).ok();
@@ -187,4 +198,21 @@ fn dry_run(suite: &Suite, options: &RunOptions, env: &dyn Fn(&str) -> Option<Str
     }
     print_flush(&redactor.redact_owned(text));
     exit::PASSED
+}
+
+/// Reads the JSON results of an earlier run and checks that they come from the same suite.
+fn read_baseline(path: &Path, suite: &Suite) -> Result<RunResults, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read baseline {}: {error}", path.display()))?;
+    let results = report::json::parse(&text)
+        .map_err(|error| format!("invalid baseline {}: {error}", path.display()))?;
+    if results.suite.id != suite.id {
+        return Err(format!(
+            "baseline {} has results of suite `{}`, but this run is of suite `{}`; pass the results of a run of this suite",
+            path.display(),
+            results.suite.id,
+            suite.id
+        ));
+    }
+    Ok(results)
 }

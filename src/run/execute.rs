@@ -355,6 +355,7 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
                 status: None,
                 error: Some(kind),
                 body: None,
+                history: &plan.history,
             };
             let mut result = base_result(run, index, prepared, duration, &redactor);
             result.outcome = Outcome::Error;
@@ -398,6 +399,7 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
             status: Some(received.status),
             error: None,
             body: Some(&body_text),
+            history: &plan.history,
         };
         result.diagnosis = Some(redact_diagnosis(
             diagnose(check, &suite.hints, &plan.vantage.name, &evidence),

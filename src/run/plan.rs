@@ -32,6 +32,9 @@ pub struct RunOptions {
     pub tags: Vec<String>,
     /// Stop sending new checks after the first that does not pass.
     pub fail_fast: bool,
+    /// Results of earlier runs of the same suite at other vantages, for hint rules that
+    /// depend on them.
+    pub baseline: Vec<crate::results::RunResults>,
 }
 
 impl Default for RunOptions {
@@ -46,6 +49,7 @@ impl Default for RunOptions {
             checks: Vec::new(),
             tags: Vec::new(),
             fail_fast: false,
+            baseline: Vec::new(),
         }
     }
 }
@@ -123,6 +127,8 @@ pub struct Plan {
     pub tls: TlsPlan,
     /// Resolved variables; captured values join them while the run goes on.
     pub values: HashMap<String, String>,
+    /// Outcomes at other vantages, from `baseline`.
+    pub history: crate::diagnose::History,
     base_url: Option<String>,
 }
 
@@ -238,6 +244,7 @@ pub fn plan(
             insecure: options.insecure || suite.defaults.tls.insecure,
         },
         values,
+        history: crate::diagnose::History::from_runs(&options.baseline),
         base_url,
     })
 }
