@@ -76,27 +76,33 @@ pub async fn record(
     let plan = run::plan(&suite, &options, &|_| None)?;
     let clients = Clients::new(&plan.tls)?;
     let mut recorded = Vec::with_capacity(suite.checks.len());
-    run::execute(Arc::new(suite), plan, clients, |result| {
-        let outcome = match (&result.response, &result.error) {
-            (Some(response), _) => RecordedOutcome::Status(response.status),
-            (None, Some(error)) => RecordedOutcome::NoResponse {
-                kind: error.kind.clone(),
-                message: error.message.clone(),
-            },
-            (None, None) => RecordedOutcome::NoResponse {
-                kind: crate::error_kind::ErrorKind::Other.to_string(),
-                message: format!("the check ended as {:?} without a response", result.outcome),
-            },
-        };
-        let entry = Recorded {
-            method: result.request.method.clone(),
-            url: result.request.url.clone(),
-            outcome,
-            duration_ms: result.duration_ms,
-        };
-        on_request(&entry);
-        recorded.push(entry);
-    })
+    run::execute(
+        Arc::new(suite),
+        plan,
+        clients,
+        run::stop::Stop::never(),
+        |result: &crate::results::CheckResult| {
+            let outcome = match (&result.response, &result.error) {
+                (Some(response), _) => RecordedOutcome::Status(response.status),
+                (None, Some(error)) => RecordedOutcome::NoResponse {
+                    kind: error.kind.clone(),
+                    message: error.message.clone(),
+                },
+                (None, None) => RecordedOutcome::NoResponse {
+                    kind: crate::error_kind::ErrorKind::Other.to_string(),
+                    message: format!("the check ended as {:?} without a response", result.outcome),
+                },
+            };
+            let entry = Recorded {
+                method: result.request.method.clone(),
+                url: result.request.url.clone(),
+                outcome,
+                duration_ms: result.duration_ms,
+            };
+            on_request(&entry);
+            recorded.push(entry);
+        },
+    )
     .await;
     Ok(recorded)
 }

@@ -34,6 +34,10 @@ pub struct RunResults {
     pub duration_ms: u64,
     /// True when TLS certificate verification was turned off for at least one check.
     pub insecure: bool,
+    /// Set when the run stopped before all checks finished: interrupted, terminated, or past
+    /// its deadline. The checks not finished are skipped with a reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
     pub summary: Summary,
     /// In suite order, whatever order the checks finished in.
     pub checks: Vec<CheckResult>,

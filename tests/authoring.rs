@@ -199,7 +199,7 @@ fn unknown_check_is_usage_error() {
 
 #[test]
 fn fail_fast_skips_remaining_checks() {
-    let simulator = Simulator::start(Scenario::BadCredentials);
+    let simulator = Simulator::start(Scenario::ErsDisabled);
     let finished = Gatecheck::run(&ise_suite(), "internal")
         .against(&simulator)
         .args(["--fail-fast", "--concurrency", "1"])
@@ -219,11 +219,6 @@ fn fail_fast_skips_remaining_checks() {
             Some("not run: --fail-fast stopped the run after check `ers` did not pass"),
         );
     }
-    assert_eq!(
-        simulator.failed_logins(),
-        1,
-        "only the first check was sent"
-    );
 }
 
 #[test]

@@ -174,6 +174,7 @@ fn sample_run() -> RunResults {
         finished_at: "2025-06-03T09:15:01.420Z".to_string(),
         duration_ms: 1420,
         insecure: true,
+        stopped: None,
         summary: Summary::of(&checks),
         checks,
     }

@@ -49,6 +49,15 @@ fn failed(id: &'static str, diagnosis: &'static str) -> Expected {
     }
 }
 
+/// A check that was not sent; skipped checks carry no diagnosis.
+fn skipped(id: &'static str) -> Expected {
+    Expected {
+        id,
+        outcome: Outcome::Skipped,
+        diagnosis: None,
+    }
+}
+
 fn error(id: &'static str, diagnosis: &'static str) -> Expected {
     Expected {
         id,
@@ -201,7 +210,7 @@ fn ers_disabled_external_hint() {
         &finished,
         EXIT_FAILED,
         &[
-            failed("ers", "external-path-blocked"),
+            failed("ers", "external-path-internal-first"),
             passed("openapi"),
             passed("mnt"),
         ],
@@ -216,7 +225,7 @@ fn ers_disabled_cloud_hint() {
         &finished,
         EXIT_FAILED,
         &[
-            failed("ers", "cloud-path-blocked"),
+            failed("ers", "cloud-path-external-first"),
             passed("openapi"),
             passed("mnt"),
         ],
@@ -322,7 +331,7 @@ fn openapi_disabled_external_hint() {
         EXIT_FAILED,
         &[
             passed("ers"),
-            failed("openapi", "external-path-blocked"),
+            failed("openapi", "external-path-internal-first"),
             passed("mnt"),
         ],
     );
@@ -354,8 +363,8 @@ fn gateway_30_cloud_hints() {
         &finished,
         EXIT_FAILED,
         &[
-            failed("ers", "cloud-path-blocked"),
-            failed("openapi", "cloud-path-blocked"),
+            failed("ers", "cloud-path-external-first"),
+            failed("openapi", "cloud-path-external-first"),
             passed("mnt"),
         ],
     );
@@ -363,47 +372,67 @@ fn gateway_30_cloud_hints() {
     assert_junit_failure_status(&finished, "openapi", "302");
 }
 
-// Rejected logins: every check gets 401. The 401 page names no external identity source, so
-// MnT's own `mnt-admin-type` rule does not match and the suite's rule explains it.
+// Rejected logins: the first check gets 401. The 401 page names no external identity source,
+// so MnT's own `mnt-admin-type` rule does not match and the suite's rule explains it. Every
+// failed login counts toward ISE's lockout, so the checks that share the credentials are
+// skipped rather than sent.
 
-#[test]
-fn bad_credentials_internal_hint() {
-    let (simulator, finished) = run_scenario(Scenario::BadCredentials, "internal");
+const LOCKOUT_REASON: &str =
+    "skipped to protect the account from lockout: check `ers` got 401 with the same credentials";
+
+/// Asserts that only `ers` was sent and the other checks were skipped to protect the account.
+fn assert_lockout(simulator: &Simulator, finished: &Finished) {
     assert_run(
-        &finished,
+        finished,
         EXIT_FAILED,
         &[
             failed("ers", "api-user-rejected"),
-            failed("openapi", "api-user-rejected"),
-            failed("mnt", "api-user-rejected"),
+            skipped("openapi"),
+            skipped("mnt"),
         ],
     );
-    // Each failed login counts toward ISE's lockout, so a 401 must never be retried.
+    let results = finished.results();
+    for id in ["openapi", "mnt"] {
+        assert_eq!(
+            check(&results, id).skip_reason.as_deref(),
+            Some(LOCKOUT_REASON),
+            "skip reason of {id}\n{}",
+            finished.transcript()
+        );
+    }
     assert_eq!(
         simulator.failed_logins(),
-        3,
-        "one failed login per check\n{}",
+        1,
+        "exactly one request with the rejected credentials\n{}",
         finished.transcript()
     );
 }
 
 #[test]
+fn bad_credentials_internal_hint() {
+    let (simulator, finished) = run_scenario(Scenario::BadCredentials, "internal");
+    assert_lockout(&simulator, &finished);
+}
+
+#[test]
 fn bad_credentials_cloud_hint() {
-    let (_simulator, finished) = run_scenario(Scenario::BadCredentials, "cloud");
-    assert_run(
-        &finished,
-        EXIT_FAILED,
-        &[
-            failed("ers", "api-user-rejected"),
-            failed("openapi", "api-user-rejected"),
-            failed("mnt", "api-user-rejected"),
-        ],
-    );
+    let (simulator, finished) = run_scenario(Scenario::BadCredentials, "cloud");
+    assert_lockout(&simulator, &finished);
 }
 
 #[test]
 fn locked_user_internal_hint() {
     let (simulator, finished) = run_scenario(Scenario::LockedUser, "internal");
+    assert_lockout(&simulator, &finished);
+}
+
+#[test]
+fn auth_retries_allowed_sends_all() {
+    let simulator = Simulator::start(Scenario::BadCredentials);
+    let finished = Gatecheck::run(&ise_suite(), "internal")
+        .against(&simulator)
+        .arg("--allow-auth-retries")
+        .execute();
     assert_run(
         &finished,
         EXIT_FAILED,
@@ -413,12 +442,7 @@ fn locked_user_internal_hint() {
             failed("mnt", "api-user-rejected"),
         ],
     );
-    assert_eq!(
-        simulator.failed_logins(),
-        3,
-        "one failed login per check\n{}",
-        finished.transcript()
-    );
+    assert_eq!(simulator.failed_logins(), 3, "{}", finished.transcript());
 }
 
 // Not routed: a proxy returns 404 for every path. The 404 page is HTML, so the Open API's
@@ -445,9 +469,9 @@ fn not_routed_external_hint() {
         &finished,
         EXIT_FAILED,
         &[
-            failed("ers", "external-path-blocked"),
-            failed("openapi", "external-path-blocked"),
-            failed("mnt", "external-path-blocked"),
+            failed("ers", "external-path-internal-first"),
+            failed("openapi", "external-path-internal-first"),
+            failed("mnt", "external-path-internal-first"),
         ],
     );
 }
@@ -459,9 +483,9 @@ fn not_routed_cloud_hint() {
         &finished,
         EXIT_FAILED,
         &[
-            failed("ers", "cloud-path-blocked"),
-            failed("openapi", "cloud-path-blocked"),
-            failed("mnt", "cloud-path-blocked"),
+            failed("ers", "cloud-path-external-first"),
+            failed("openapi", "cloud-path-external-first"),
+            failed("mnt", "cloud-path-external-first"),
         ],
     );
 }

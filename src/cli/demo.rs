@@ -94,7 +94,14 @@ async fn run_scenario(
     // The demo ignores the environment, so that ISE_* variables meant for a real ISE do not
     // redirect it.
     let no_env = |_: &str| None;
-    let result = super::run::run_suite(Arc::clone(suite), &options, &paths, &no_env).await;
+    let result = super::run::run_suite(
+        Arc::clone(suite),
+        &options,
+        &paths,
+        &no_env,
+        crate::run::stop::Stop::never(),
+    )
+    .await;
     simulator.shutdown().await;
     result.map(|_| {
         [paths.junit, paths.markdown, paths.json]

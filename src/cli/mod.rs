@@ -31,7 +31,8 @@ Exit codes:
   0  every check passed
   1  at least one check failed or got no response
   2  invalid suite file or command line; nothing was sent
-  3  gatecheck could not write a report or start the simulator";
+  3  gatecheck could not write a report or start the simulator
+  130, 143  interrupted (SIGINT) or terminated (SIGTERM); the reports are still written";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -102,6 +103,18 @@ pub struct RunArgs {
     /// Print each request that would be sent, with secrets masked, and send nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Stop the whole run after this long (such as `90s` or `5m`); unfinished checks are
+    /// reported as not run and the run fails.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    deadline: Option<std::time::Duration>,
+    /// Bytes of each response body kept for matchers and reports (such as `512KiB`, `4MiB`);
+    /// the rest is not read.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size_arg)]
+    body_limit: usize,
+    /// Send every check even after the server rejected a credential with 401. Each rejected
+    /// login counts toward the account's lockout.
+    #[arg(long)]
+    allow_auth_retries: bool,
     /// JSON results of an earlier run at another vantage, for hint rules that depend on it;
     /// repeatable.
     #[arg(long, value_name = "RESULTS.json")]
@@ -273,4 +286,61 @@ pub(crate) fn print_flush(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
+}
+
+fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
+    crate::suite::parse_duration(text)
+        .filter(|duration| !duration.is_zero())
+        .ok_or_else(|| {
+            format!("invalid duration `{text}`: write a number with a unit, such as `90s` or `5m`")
+        })
+}
+
+/// Parses a size in bytes: a number, optionally with a unit `B`, `KiB`, `MiB` or `GiB`.
+fn parse_size_arg(text: &str) -> Result<usize, String> {
+    let invalid = || {
+        format!(
+            "invalid size `{text}`: write a number of bytes, or one with a unit such as `512KiB` or `4MiB`"
+        )
+    };
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: usize = number.parse().map_err(|_| invalid())?;
+    let factor: usize = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => return Err(invalid()),
+    };
+    match number.checked_mul(factor) {
+        Some(0) | None => Err(invalid()),
+        Some(bytes) => Ok(bytes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_argument_units() {
+        assert_eq!(parse_size_arg("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size_arg("512KiB"), Ok(512 << 10));
+        assert_eq!(parse_size_arg("100"), Ok(100));
+        assert!(parse_size_arg("1MB").is_err());
+        assert!(parse_size_arg("0").is_err());
+    }
+
+    #[test]
+    fn duration_argument_rejects_zero() {
+        assert!(parse_duration_arg("0s").is_err());
+        assert_eq!(
+            parse_duration_arg("5m"),
+            Ok(std::time::Duration::from_secs(300))
+        );
+    }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::{RunArgs, exit, print_flush};
 use crate::report::{self, ReportPaths, console};
 use crate::results::{RunResults, Summary};
+use crate::run::stop::{Stop, StopHandle, StopReason};
 use crate::run::{self, Clients, RunOptions, plan::parse_override};
 use crate::suite::{Suite, load_file};
 
@@ -49,8 +50,13 @@ pub async fn run(args: RunArgs) -> u8 {
         tags: args.tags,
         fail_fast: args.fail_fast,
         baseline,
-        ..RunOptions::default()
+        allow_auth_retries: args.allow_auth_retries,
+        body_limit: args.body_limit,
     };
+    if let Err(message) = check_descriptor_limit(options.concurrency) {
+        eprintln!("error: {message}");
+        return exit::USAGE;
+    }
     let env = |name: &str| std::env::var(name).ok();
     if args.dry_run {
         return dry_run(&loaded.suite, &options, &env);
@@ -60,11 +66,87 @@ pub async fn run(args: RunArgs) -> u8 {
         markdown: args.markdown,
         json: args.json,
     };
-    match run_suite(Arc::new(loaded.suite), &options, &paths, &env).await {
-        Ok(results) if results.summary.is_success() => exit::PASSED,
-        Ok(_) => exit::FAILED,
-        Err(code) => code,
+    let (handle, stop) = run::stop::channel();
+    listen_for_signals(handle.clone());
+    if let Some(deadline) = args.deadline {
+        tokio::spawn(async move {
+            tokio::time::sleep(deadline).await;
+            handle.stop(StopReason::Deadline(deadline));
+        });
     }
+    let result = run_suite(Arc::new(loaded.suite), &options, &paths, &env, stop.clone()).await;
+    match (result, stop.reason()) {
+        (Err(code), _) => code,
+        (Ok(_), Some(reason)) => reason.exit_code(),
+        (Ok(results), None) if results.summary.is_success() => exit::PASSED,
+        (Ok(_), None) => exit::FAILED,
+    }
+}
+
+/// Stops the run on the first SIGINT or SIGTERM, so that the reports are still written, and
+/// exits at once on the second.
+fn listen_for_signals(handle: StopHandle) {
+    tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            let Some(reason) = next_signal().await else {
+                return;
+            };
+            if !first {
+                eprintln!("\n{reason} again: quitting without writing the reports");
+                std::process::exit(i32::from(reason.exit_code()));
+            }
+            first = false;
+            eprintln!(
+                "\n{reason}: sending no more requests and writing the reports; send it again to quit at once"
+            );
+            handle.stop(reason);
+        }
+    });
+}
+
+#[cfg(unix)]
+async fn next_signal() -> Option<StopReason> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).ok()?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result.ok().map(|()| StopReason::Interrupt),
+        received = terminate.recv() => received.map(|()| StopReason::Terminate),
+    }
+}
+
+#[cfg(not(unix))]
+async fn next_signal() -> Option<StopReason> {
+    tokio::signal::ctrl_c()
+        .await
+        .ok()
+        .map(|()| StopReason::Interrupt)
+}
+
+/// Fails with a clear message when `concurrency` connections would not fit under the limit
+/// of open files, instead of failing checks with "too many open files" halfway through.
+fn check_descriptor_limit(concurrency: usize) -> Result<(), String> {
+    // Room for the reports, the CA files, standard streams and the runtime's own descriptors.
+    const RESERVED: usize = 32;
+    let Some(limit) = open_file_limit() else {
+        return Ok(());
+    };
+    if concurrency + RESERVED <= limit {
+        return Ok(());
+    }
+    Err(format!(
+        "--concurrency {concurrency} needs about {} open files, but this process may open only {limit}; lower --concurrency or raise the limit with `ulimit -n`",
+        concurrency + RESERVED
+    ))
+}
+
+/// Reads the soft limit of open files from /proc on Linux; elsewhere the check is skipped.
+fn open_file_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 /// Runs a loaded suite with console output, writes the reports and returns the results, or
@@ -74,6 +156,7 @@ pub async fn run_suite(
     options: &RunOptions,
     paths: &ReportPaths,
     env: &dyn Fn(&str) -> Option<String>,
+    stop: Stop,
 ) -> Result<RunResults, u8> {
     let plan = match run::plan(&suite, options, env) {
         Ok(plan) => plan,
@@ -94,7 +177,7 @@ pub async fn run_suite(
 
     let header = header_results(&suite, &plan);
     print_flush(&console::header(&header, &styles));
-    let (results, redactor) = run::execute(Arc::clone(&suite), plan, clients, |check| {
+    let (results, redactor) = run::execute(Arc::clone(&suite), plan, clients, stop, |check| {
         print_flush(&format!(
             "{}\n",
             console::check_line(check, id_width, &styles)
@@ -134,6 +217,7 @@ fn header_results(suite: &Suite, plan: &run::Plan) -> RunResults {
         finished_at: String::new(),
         duration_ms: 0,
         insecure: plan.tls.insecure,
+        stopped: None,
         summary: Summary::default(),
         checks: Vec::new(),
     }

@@ -222,6 +222,13 @@ pub fn footer(run: &RunResults, styles: &Styles) -> String {
     };
     let _ = writeln!(text, "{}", styles.paint(style, &line));
 
+    if let Some(reason) = &run.stopped {
+        let warning = format!(
+            "STOPPED EARLY: {}; the checks not finished are reported as not run.",
+            one_line(reason)
+        );
+        let _ = writeln!(text, "{}", styles.paint(Style::Warning, &warning));
+    }
     if run.insecure {
         let warning = "WARNING: INSECURE: TLS certificate verification was off for at least one \
                        check, so these results do not show that the certificates are valid.";

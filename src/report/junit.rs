@@ -62,6 +62,9 @@ fn test_suite(run: &RunResults) -> TestSuite {
     if run.insecure {
         suite.add_property(Property::new("insecure", "true"));
     }
+    if let Some(reason) = &run.stopped {
+        suite.add_property(Property::new("stopped", xml(reason)));
+    }
 
     for check in &run.checks {
         suite.add_test_case(test_case(check, &name));

@@ -43,7 +43,8 @@ pub fn render(runs: &[RunResults]) -> String {
     text
 }
 
-fn write_run(text: &mut String, run: &RunResults) {
+/// Writes the section of one run; the merged report reuses it for each vantage's details.
+pub(crate) fn write_run(text: &mut String, run: &RunResults) {
     let _ = writeln!(
         text,
         "## {}: {} vantage\n",
@@ -51,6 +52,13 @@ fn write_run(text: &mut String, run: &RunResults) {
         code(&run.vantage.name, Cell::No)
     );
     write_overview(text, run);
+    if let Some(reason) = &run.stopped {
+        let _ = writeln!(
+            text,
+            "> ⚠️ **Stopped early:** {}. The checks not finished are reported as skipped.\n",
+            inline(reason)
+        );
+    }
     if run.insecure {
         text.push_str(
             "> ⚠️ **INSECURE:** TLS certificate verification was turned off for at least one \
@@ -248,7 +256,7 @@ fn write_response_details(text: &mut String, response: &ResponseInfo) {
 
 /// Whether text goes into a table cell, where `|` ends the cell even inside a code span.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Cell {
+pub(crate) enum Cell {
     Yes,
     No,
 }
@@ -256,7 +264,7 @@ enum Cell {
 /// Escapes text for inline Markdown: line breaks become spaces, and the ASCII punctuation that
 /// starts emphasis, links, code, HTML, entities, math or table cells gets a backslash, so the
 /// result is safe in table cells too.
-fn inline(text: &str) -> String {
+pub(crate) fn inline(text: &str) -> String {
     let text = visible_controls(text);
     let mut escaped = String::with_capacity(text.len());
     for character in text.chars() {
@@ -273,7 +281,7 @@ fn inline(text: &str) -> String {
 }
 
 /// Wraps text in a code span whose backtick fence is longer than any backtick run inside.
-fn code(text: &str, cell: Cell) -> String {
+pub(crate) fn code(text: &str, cell: Cell) -> String {
     let mut content: String = visible_controls(text)
         .chars()
         .map(|character| match character {

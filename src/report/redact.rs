@@ -48,10 +48,12 @@ fn redact_run(run: &mut RunResults, redactor: &Redactor) {
         finished_at,
         duration_ms: _,
         insecure: _,
+        stopped,
         summary: _,
         checks,
     } = run;
     mask(gatecheck_version, redactor);
+    mask_option(stopped, redactor);
     redact_suite(suite, redactor);
     redact_vantage(vantage, redactor);
     mask(target, redactor);

@@ -17,7 +17,9 @@ use crate::results::{
     Summary, TransportError,
 };
 use crate::run::classify;
+use crate::run::lockout::{Lockout, Verdict};
 use crate::run::plan::{Plan, PreparedRequest, TlsPlan};
+use crate::run::stop::Stop;
 use crate::secret::{MASK, Redactor};
 use crate::suite::Suite;
 
@@ -123,6 +125,8 @@ struct Run {
     redactor: Mutex<Redactor>,
     /// With `--fail-fast`, the id of the first check that did not pass.
     stopped_by: Mutex<Option<String>>,
+    lockout: Lockout,
+    stop: Stop,
 }
 
 /// Runs every planned check, at most `plan.concurrency` at once, and calls `on_result` for each
@@ -135,12 +139,24 @@ pub async fn execute(
     suite: Arc<Suite>,
     plan: Plan,
     clients: Clients,
+    stop: Stop,
     mut on_result: impl FnMut(&CheckResult),
 ) -> (RunResults, Redactor) {
     let started_at = now_rfc3339();
     let started = Instant::now();
     let count = plan.checks.len();
+    let credentials: Vec<Option<(&str, &str)>> = plan
+        .checks
+        .iter()
+        .map(|planned| {
+            let (user, password) = planned.preview.basic_auth.as_ref()?;
+            (!plan.allow_auth_retries).then_some((user.as_str(), password.expose()))
+        })
+        .collect();
+    let lockout = Lockout::new(credentials);
     let run = Arc::new(Run {
+        lockout,
+        stop,
         semaphore: Semaphore::new(plan.concurrency),
         values: Mutex::new(plan.values.clone()),
         redactor: Mutex::new(plan.redactor.clone()),
@@ -176,6 +192,7 @@ pub async fn execute(
         let run = Arc::clone(&run);
         let handle = tasks.spawn(async move {
             let result = run_planned(&run, position, dependencies).await;
+            run.lockout.finish(position, verdict(&result));
             // Nobody listening only means no check depends on this one.
             let _ = sender.send(Some(result.outcome));
             result
@@ -221,10 +238,23 @@ pub async fn execute(
         finished_at: now_rfc3339(),
         duration_ms: millis(started.elapsed()),
         insecure: plan.tls.insecure,
+        stopped: run.stop.reason().map(|reason| reason.to_string()),
         summary: Summary::of(&results),
         checks: results,
     };
     (results, redactor)
+}
+
+/// What a finished check tells about its credential: a 401 rejects it, any other response
+/// accepts it, and no response tells nothing.
+fn verdict(result: &CheckResult) -> Option<Verdict> {
+    match &result.response {
+        Some(response) if response.status == 401 => Some(Verdict::Rejected {
+            check: result.id.clone(),
+        }),
+        Some(_) => Some(Verdict::Accepted),
+        None => None,
+    }
 }
 
 /// Locks a mutex, also after a task panicked while holding it: the data stays usable, since
@@ -258,10 +288,22 @@ async fn run_planned(
     if let Some(reason) = &planned.skip_reason {
         return skipped(run, position, reason.clone());
     }
+    if let Some(Verdict::Rejected { check }) = run.lockout.wait(position).await {
+        return skipped(
+            run,
+            position,
+            format!(
+                "skipped to protect the account from lockout: check `{check}` got 401 with the same credentials"
+            ),
+        );
+    }
 
     // The semaphore is never closed, so acquiring only waits. It is taken after the
     // dependencies finished, so that waiting checks do not hold the slots they wait for.
     let _permit = run.semaphore.acquire().await.ok();
+    if let Some(reason) = run.stop.reason() {
+        return skipped(run, position, format!("not run: {reason}"));
+    }
     if let Some(failed) = lock(&run.stopped_by).clone() {
         return skipped(
             run,
@@ -272,7 +314,16 @@ async fn run_planned(
 
     let values = lock(&run.values).clone();
     let result = match run.plan.prepare(&run.suite, planned.index, &values) {
-        Ok(prepared) => run_check(run, planned.index, &prepared).await,
+        Ok(prepared) => {
+            tokio::select! {
+                result = run_check(run, planned.index, &prepared) => result,
+                reason = run.stop.stopped() => skipped(
+                    run,
+                    position,
+                    format!("not run: {reason} before the response arrived"),
+                ),
+            }
+        }
         Err(error) => {
             let mut result = internal_error(run, position, "");
             result.error = Some(TransportError {

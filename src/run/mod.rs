@@ -2,7 +2,9 @@
 
 pub mod classify;
 pub mod execute;
+pub mod lockout;
 pub mod plan;
+pub mod stop;
 
 pub use execute::{ClientError, Clients, execute};
 pub use plan::{Plan, PlanError, RunOptions, plan};

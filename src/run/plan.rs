@@ -35,6 +35,9 @@ pub struct RunOptions {
     /// Results of earlier runs of the same suite at other vantages, for hint rules that
     /// depend on them.
     pub baseline: Vec<crate::results::RunResults>,
+    /// Send every check even after a credential was rejected, at the risk of locking the
+    /// account.
+    pub allow_auth_retries: bool,
 }
 
 impl Default for RunOptions {
@@ -50,6 +53,7 @@ impl Default for RunOptions {
             tags: Vec::new(),
             fail_fast: false,
             baseline: Vec::new(),
+            allow_auth_retries: false,
         }
     }
 }
@@ -124,6 +128,7 @@ pub struct Plan {
     pub concurrency: usize,
     pub body_limit: usize,
     pub fail_fast: bool,
+    pub allow_auth_retries: bool,
     pub tls: TlsPlan,
     /// Resolved variables; captured values join them while the run goes on.
     pub values: HashMap<String, String>,
@@ -239,6 +244,7 @@ pub fn plan(
         concurrency: options.concurrency.max(1),
         body_limit: options.body_limit,
         fail_fast: options.fail_fast,
+        allow_auth_retries: options.allow_auth_retries,
         tls: TlsPlan {
             ca_files,
             insecure: options.insecure || suite.defaults.tls.insecure,

@@ -13,3 +13,4 @@ pub use load::{LoadError, Loaded, load_file, load_str};
 pub use model::*;
 pub use template::Template;
 pub mod schema;
+pub use reader::parse_duration;
