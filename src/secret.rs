@@ -8,6 +8,9 @@ use base64::Engine as _;
 /// The text printed wherever a secret value would appear.
 pub const MASK: &str = "********";
 
+/// Shortest server-issued token (cookie value, bearer credential) that is masked.
+const MIN_TOKEN_CHARS: usize = 8;
+
 /// A value that must never reach a console, log or report. `Debug` and `Display` print
 /// [`MASK`], so leaking it takes an explicit call to [`Secret::expose`].
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -89,6 +92,34 @@ impl Redactor {
         self.push(token);
     }
 
+    /// Registers the value of a credential header such as `Authorization` or `Cookie`: the
+    /// whole value, the credential after an authentication scheme (`Bearer TOKEN`), and each
+    /// cookie value.
+    pub fn add_credential_header(&mut self, value: &str) {
+        let value = value.trim();
+        if let Some((scheme, credential)) = value.split_once(' ')
+            && !scheme.contains('=')
+        {
+            self.add_token(credential.trim());
+        }
+        for cookie in value.split(';') {
+            if let Some((_, cookie_value)) = cookie.split_once('=') {
+                self.add_token(cookie_value.trim());
+            }
+        }
+        self.add(value);
+    }
+
+    /// Registers a token that a server or header carried, such as a session cookie's value.
+    // NOTE: values shorter than MIN_TOKEN_CHARS are left alone: they are settings such as
+    // `lang=en` rather than session credentials, and masking them everywhere would garble
+    // every report.
+    pub fn add_token(&mut self, token: &str) {
+        if token.chars().count() >= MIN_TOKEN_CHARS {
+            self.add(token);
+        }
+    }
+
     fn push(&mut self, needle: String) {
         if !self.needles.contains(&needle) {
             self.needles.push(needle);
@@ -156,6 +187,18 @@ mod tests {
         assert!(!redacted.contains("p%40ss%20word"), "{redacted}");
         assert!(!redacted.contains(&header), "{redacted}");
         assert_eq!(redacted.matches(MASK).count(), 3);
+    }
+
+    #[test]
+    fn credential_headers_mask_their_parts() {
+        let mut redactor = Redactor::new();
+        redactor.add_credential_header("Bearer abc.def.ghi");
+        redactor.add_credential_header("SESSION=s3cr3t-value; theme=dark");
+        let text = "token abc.def.ghi, cookie s3cr3t-value, theme dark";
+        assert_eq!(
+            redactor.redact(text),
+            format!("token {MASK}, cookie {MASK}, theme dark")
+        );
     }
 
     #[test]

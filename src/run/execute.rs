@@ -436,6 +436,15 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
     // Captured before the result is built, also when an expectation failed, so that a secret
     // value is masked in this check's own failure messages.
     let capture_failures = store_captures(run, check, &received.headers, &body_text);
+    // Session cookies are credentials: their values are masked wherever they appear, also in
+    // bodies that echo them.
+    for cookie in received.headers.get_all(reqwest::header::SET_COOKIE) {
+        let text = String::from_utf8_lossy(cookie.as_bytes());
+        let pair = text.split(';').next().unwrap_or_default();
+        if let Some((_, value)) = pair.split_once('=') {
+            lock(&run.redactor).add_token(value.trim());
+        }
+    }
     if failures.is_empty() {
         failures = capture_failures;
     }

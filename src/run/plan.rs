@@ -218,6 +218,11 @@ pub fn plan(
         if let Some((user, password)) = &preview.basic_auth {
             redactor.add_basic_auth(user, password.expose());
         }
+        for (name, value) in &preview.headers {
+            if crate::secret::is_sensitive_header(name.as_str()) {
+                redactor.add_credential_header(&String::from_utf8_lossy(value.as_bytes()));
+            }
+        }
         let skip_reason = (!check.vantages.is_empty() && !check.vantages.contains(&vantage.name))
             .then(|| {
                 format!(

@@ -221,12 +221,14 @@ impl Gatecheck {
             .timeout(RUN_TIMEOUT)
             .output()
             .expect("the gatecheck binary starts and finishes within the timeout");
-        Finished {
+        let finished = Finished {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             folder: self.folder,
-        }
+        };
+        finished.assert_no_canary();
+        finished
     }
 
     /// Runs the binary with the read end of its stdout closed, as `gatecheck run ... | head`
@@ -281,6 +283,42 @@ pub struct Finished {
 }
 
 impl Finished {
+    /// Fails the test when the canary password, or the basic-auth header value made from it,
+    /// appears in stdout, stderr or any file the run wrote. Every invocation made through
+    /// [`Gatecheck::execute`] is checked, so no test can leak it unnoticed.
+    pub fn assert_no_canary(&self) {
+        use base64::Engine as _;
+        let header = base64::engine::general_purpose::STANDARD
+            .encode(format!("{API_USER}:{CANARY_PASSWORD}"));
+        let mut outputs = vec![
+            ("stdout".to_string(), self.stdout.clone()),
+            ("stderr".to_string(), self.stderr.clone()),
+        ];
+        let mut folders = vec![self.folder().to_path_buf()];
+        while let Some(folder) = folders.pop() {
+            let Ok(entries) = std::fs::read_dir(&folder) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    outputs.push((
+                        path.display().to_string(),
+                        String::from_utf8_lossy(&bytes).into_owned(),
+                    ));
+                }
+            }
+        }
+        for (name, text) in outputs {
+            assert!(
+                !text.contains(CANARY_PASSWORD) && !text.contains(&header),
+                "the canary password leaked into {name}:\n{text}"
+            );
+        }
+    }
+
     pub fn folder(&self) -> &Path {
         self.folder.path()
     }
