@@ -74,7 +74,7 @@ pub async fn record(
         ..RunOptions::default()
     };
     let plan = run::plan(&suite, &options, &|_| None)?;
-    let clients = Clients::new(&plan.tls)?;
+    let clients = Clients::new(plan.client_settings())?;
     let mut recorded = Vec::with_capacity(suite.checks.len());
     run::execute(
         Arc::new(suite),

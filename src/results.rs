@@ -147,6 +147,24 @@ pub struct CheckResult {
     /// True when this check ran without verifying the server's certificate.
     #[serde(default)]
     pub insecure: bool,
+    /// How the request went out; absent for checks that were not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<ConnectionInfo>,
+}
+
+/// How a request went out and where it arrived.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// The proxy URL, redacted; absent for a direct connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+    /// The setting that chose the proxy or the direct connection: `vantage external`,
+    /// `--proxy`, `HTTPS_PROXY`, `none set`, ...
+    pub proxy_source: String,
+    /// The address the connection reached (the server's, or the proxy's), when a response
+    /// arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_address: Option<String>,
 }
 
 impl CheckResult {

@@ -13,7 +13,7 @@ const MIN_TOKEN_CHARS: usize = 8;
 
 /// A value that must never reach a console, log or report. `Debug` and `Display` print
 /// [`MASK`], so leaking it takes an explicit call to [`Secret::expose`].
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Secret(String);
 
 impl Secret {

@@ -158,7 +158,7 @@ fn record_ise_runbook_variables() {
         "{:?}",
         password.source
     );
-    assert!(suite.defaults.tls.insecure);
+    assert_eq!(suite.defaults.tls.insecure, Some(true));
     assert!(init.stderr.contains("warning: curl -k"), "{}", init.stderr);
     let ids: Vec<&str> = suite.checks.iter().map(|check| check.id.as_str()).collect();
     assert_eq!(
@@ -193,7 +193,7 @@ fn record_with_cacert() {
     assert_eq!(init.code, Some(0), "{}", init.transcript());
     let suite = load(&init.read(SUITE_FILE));
     assert_eq!(suite.defaults.tls.ca_file, Some(simulator.ca_file()));
-    assert!(!suite.defaults.tls.insecure);
+    assert_ne!(suite.defaults.tls.insecure, Some(true));
     assert_eq!(only_check(&suite).expect.status.to_string(), "200");
 }
 

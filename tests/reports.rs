@@ -51,6 +51,7 @@ fn passed_check() -> CheckResult {
         skip_reason: None,
         diagnosis: None,
         insecure: true,
+        connection: None,
     }
 }
 
@@ -92,6 +93,7 @@ fn failed_check() -> CheckResult {
             source: DiagnosisSource::Suite,
         }),
         insecure: false,
+        connection: None,
     }
 }
 
@@ -124,6 +126,7 @@ fn errored_check() -> CheckResult {
             source: DiagnosisSource::Builtin,
         }),
         insecure: false,
+        connection: None,
     }
 }
 
@@ -143,6 +146,7 @@ fn skipped_check() -> CheckResult {
         skip_reason: Some("tag `mnt` is not selected".to_string()),
         diagnosis: None,
         insecure: false,
+        connection: None,
     }
 }
 

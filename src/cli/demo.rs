@@ -83,7 +83,13 @@ async fn run_scenario(
             ("ISE_API_USER".to_string(), DEFAULT_USER.to_string()),
             ("ISE_API_PASSWORD".to_string(), DEFAULT_PASSWORD.to_string()),
         ],
-        ca_file: Some(ca_file),
+        network: crate::run::network::NetworkOptions {
+            ca_file: Some(ca_file),
+            // The simulator is on loopback: a proxy from the environment must not take the
+            // demo's traffic off the machine.
+            proxy: Some("none".to_string()),
+            ..Default::default()
+        },
         ..RunOptions::default()
     };
     let paths = ReportPaths {

@@ -82,12 +82,8 @@ pub struct RunArgs {
     /// Set a suite variable, overriding the suite and the environment; repeatable.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
-    /// PEM file of CA certificates to trust in addition to the system roots.
-    #[arg(long, value_name = "PATH")]
-    ca_file: Option<PathBuf>,
-    /// Skip TLS certificate verification; every report flags the run as insecure.
-    #[arg(long)]
-    insecure: bool,
+    #[command(flatten)]
+    network: NetworkArgs,
     /// Checks in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
     concurrency: u16,
@@ -148,6 +144,50 @@ pub struct MergeArgs {
     /// Write the merged JSON results to PATH.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+}
+
+/// Network and TLS settings of `run`; each overrides the suite's defaults and vantage.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Network and TLS")]
+pub struct NetworkArgs {
+    /// Base URL for request paths, replacing the vantage's and the suite's.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// PEM file of CA certificates to trust in addition to the system roots.
+    #[arg(long, value_name = "PATH")]
+    ca_file: Option<PathBuf>,
+    /// Trust only the given CA files, not the system roots.
+    #[arg(long)]
+    ca_only: bool,
+    /// PEM client certificate, for servers that require one (with --client-key).
+    #[arg(long, value_name = "PATH", requires = "client_key")]
+    client_cert: Option<PathBuf>,
+    /// PEM private key of the client certificate.
+    #[arg(long, value_name = "PATH", requires = "client_cert")]
+    client_key: Option<PathBuf>,
+    /// Skip TLS certificate verification; every report flags the run as insecure.
+    #[arg(long)]
+    insecure: bool,
+    /// Lowest TLS version to accept: 1.2 or 1.3.
+    #[arg(long, value_name = "VERSION", value_parser = parse_tls_version)]
+    tls_min: Option<crate::suite::TlsVersion>,
+    /// Proxy for every request (http://, https:// or socks5://, credentials allowed), or
+    /// `none` to ignore the vantage's and the environment's.
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// Hosts to reach without the proxy, comma-separated as in NO_PROXY.
+    #[arg(long, value_name = "HOSTS")]
+    no_proxy: Option<String>,
+    /// Resolve HOST to ADDRESS instead of asking DNS, like curl (`HOST:PORT:ADDRESS`; the
+    /// port comes from the URL); repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDRESS", value_parser = parse_resolve)]
+    resolve: Vec<(String, std::net::IpAddr)>,
+    /// Source address to connect from, on machines with several addresses.
+    #[arg(long, value_name = "ADDRESS")]
+    local_address: Option<std::net::IpAddr>,
+    /// Time allowed to set up each connection (such as `3s`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    connect_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -336,11 +376,69 @@ mod tests {
     }
 
     #[test]
+    fn resolve_argument_forms() {
+        assert_eq!(
+            parse_resolve("ise.example.com:443:192.0.2.10"),
+            Ok(("ise.example.com".to_string(), "192.0.2.10".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_resolve("ise:443:[::1]"),
+            Ok(("ise".to_string(), "::1".parse().unwrap()))
+        );
+        assert!(parse_resolve("ise:192.0.2.10").is_err());
+    }
+
+    #[test]
     fn duration_argument_rejects_zero() {
         assert!(parse_duration_arg("0s").is_err());
         assert_eq!(
             parse_duration_arg("5m"),
             Ok(std::time::Duration::from_secs(300))
         );
+    }
+}
+
+fn parse_tls_version(text: &str) -> Result<crate::suite::TlsVersion, String> {
+    crate::suite::TlsVersion::parse(text)
+        .ok_or_else(|| format!("invalid TLS version `{text}`: write 1.2 or 1.3"))
+}
+
+/// Parses curl's `HOST:PORT:ADDRESS`; an IPv6 address may be written in brackets.
+fn parse_resolve(text: &str) -> Result<(String, std::net::IpAddr), String> {
+    let invalid = || {
+        format!(
+            "invalid --resolve `{text}`: write HOST:PORT:ADDRESS, such as ise.example.com:443:192.0.2.10"
+        )
+    };
+    let mut parts = text.splitn(3, ':');
+    let host = parts
+        .next()
+        .filter(|host| !host.is_empty())
+        .ok_or_else(invalid)?;
+    let _port = parts
+        .next()
+        .filter(|port| port.parse::<u16>().is_ok())
+        .ok_or_else(invalid)?;
+    let address = parts.next().ok_or_else(invalid)?;
+    let address = address.trim_start_matches('[').trim_end_matches(']');
+    let address = address.parse().map_err(|_| invalid())?;
+    Ok((host.to_string(), address))
+}
+
+/// Turns the `run` command's network flags into the options the planner reads.
+pub(crate) fn network_options(args: &NetworkArgs) -> crate::run::network::NetworkOptions {
+    crate::run::network::NetworkOptions {
+        base_url: args.base_url.clone(),
+        ca_file: args.ca_file.clone(),
+        ca_only: args.ca_only,
+        client_cert: args.client_cert.clone(),
+        client_key: args.client_key.clone(),
+        insecure: args.insecure,
+        min_tls: args.tls_min,
+        proxy: args.proxy.clone(),
+        no_proxy: args.no_proxy.clone(),
+        resolve: args.resolve.clone(),
+        local_address: args.local_address,
+        connect_timeout: args.connect_timeout,
     }
 }

@@ -43,8 +43,7 @@ pub async fn run(args: RunArgs) -> u8 {
     let options = RunOptions {
         vantage: args.vantage,
         vars,
-        ca_file: args.ca_file,
-        insecure: args.insecure,
+        network: super::network_options(&args.network),
         concurrency: usize::from(args.concurrency),
         checks: args.checks,
         tags: args.tags,
@@ -165,7 +164,7 @@ pub async fn run_suite(
             return Err(exit::USAGE);
         }
     };
-    let clients = match Clients::new(&plan.tls) {
+    let clients = match Clients::new(plan.client_settings()) {
         Ok(clients) => clients,
         Err(error) => {
             eprintln!("error: {error}");
@@ -216,7 +215,7 @@ fn header_results(suite: &Suite, plan: &run::Plan) -> RunResults {
         started_at: run::execute::now_rfc3339(),
         finished_at: String::new(),
         duration_ms: 0,
-        insecure: plan.tls.insecure,
+        insecure: plan.insecure,
         stopped: None,
         summary: Summary::default(),
         checks: Vec::new(),

@@ -4,8 +4,8 @@
 //! compile here until someone decides whether the new field needs redacting.
 
 use crate::results::{
-    CheckResult, Diagnosis, ExpectationFailure, Header, RequestInfo, ResponseInfo, RunResults,
-    SuiteInfo, TransportError, VantageInfo,
+    CheckResult, ConnectionInfo, Diagnosis, ExpectationFailure, Header, RequestInfo, ResponseInfo,
+    RunResults, SuiteInfo, TransportError, VantageInfo,
 };
 use crate::secret::Redactor;
 
@@ -102,7 +102,19 @@ fn redact_check(check: &mut CheckResult, redactor: &Redactor) {
         skip_reason,
         diagnosis,
         insecure: _,
+        connection,
     } = check;
+
+    if let Some(ConnectionInfo {
+        proxy,
+        proxy_source,
+        remote_address,
+    }) = connection
+    {
+        mask_option(proxy, redactor);
+        mask(proxy_source, redactor);
+        mask_option(remote_address, redactor);
+    }
 
     mask(id, redactor);
     mask(name, redactor);

@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
-use reqwest::{Client, redirect};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
@@ -13,12 +12,13 @@ use crate::assert::{self, Response};
 use crate::diagnose::{Evidence, diagnose};
 use crate::error_kind::ErrorKind;
 use crate::results::{
-    CheckResult, ExpectationFailure, Header, Outcome, RequestInfo, ResponseInfo, RunResults,
-    Summary, TransportError,
+    CheckResult, ConnectionInfo, ExpectationFailure, Header, Outcome, RequestInfo, ResponseInfo,
+    RunResults, Summary, TransportError,
 };
 use crate::run::classify;
 use crate::run::lockout::{Lockout, Verdict};
-use crate::run::plan::{Plan, PreparedRequest, TlsPlan};
+use crate::run::network::Clients;
+use crate::run::plan::{Plan, PreparedRequest};
 use crate::run::stop::Stop;
 use crate::secret::{MASK, Redactor};
 use crate::suite::Suite;
@@ -37,81 +37,6 @@ const REPORTED_HEADERS: &[&str] = &[
     "via",
     "set-cookie",
 ];
-
-/// The connect timeout when it is not set otherwise. It is long enough for a slow VPN and short
-/// enough that a filtered port does not use up the whole check timeout.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    #[error("cannot read CA file {}: {source}", path.display())]
-    ReadCaFile {
-        path: std::path::PathBuf,
-        source: std::io::Error,
-    },
-    #[error("invalid CA file {}: {reason}; expected PEM certificates (-----BEGIN CERTIFICATE-----)", path.display())]
-    InvalidCaFile {
-        path: std::path::PathBuf,
-        reason: String,
-    },
-    #[error("cannot set up the HTTP client: {0}")]
-    Build(String),
-}
-
-/// One HTTP client per redirect policy. Both share the run's TLS settings, and each keeps its
-/// connections open for reuse by later checks to the same host.
-pub struct Clients {
-    no_redirects: Client,
-    follow_redirects: Client,
-}
-
-impl Clients {
-    pub fn new(tls: &TlsPlan) -> Result<Clients, ClientError> {
-        let mut certificates = Vec::new();
-        for path in &tls.ca_files {
-            let pem = std::fs::read(path).map_err(|source| ClientError::ReadCaFile {
-                path: path.clone(),
-                source,
-            })?;
-            let found = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
-                ClientError::InvalidCaFile {
-                    path: path.clone(),
-                    reason: error.to_string(),
-                }
-            })?;
-            if found.is_empty() {
-                return Err(ClientError::InvalidCaFile {
-                    path: path.clone(),
-                    reason: "it contains no certificate".to_string(),
-                });
-            }
-            certificates.extend(found);
-        }
-        let build = |policy: redirect::Policy| {
-            Client::builder()
-                .redirect(policy)
-                .user_agent(concat!("gatecheck/", env!("CARGO_PKG_VERSION")))
-                .connect_timeout(CONNECT_TIMEOUT)
-                .tls_certs_merge(certificates.clone())
-                .tls_danger_accept_invalid_certs(tls.insecure)
-                .tls_info(true)
-                .build()
-                .map_err(|error| ClientError::Build(classify::describe(&error)))
-        };
-        Ok(Clients {
-            no_redirects: build(redirect::Policy::none())?,
-            follow_redirects: build(redirect::Policy::limited(10))?,
-        })
-    }
-
-    fn for_request(&self, request: &PreparedRequest) -> &Client {
-        if request.follow_redirects {
-            &self.follow_redirects
-        } else {
-            &self.no_redirects
-        }
-    }
-}
 
 /// State shared by the tasks of one run.
 struct Run {
@@ -237,7 +162,7 @@ pub async fn execute(
         started_at,
         finished_at: now_rfc3339(),
         duration_ms: millis(started.elapsed()),
-        insecure: plan.tls.insecure,
+        insecure: plan.insecure,
         stopped: run.stop.reason().map(|reason| reason.to_string()),
         summary: Summary::of(&results),
         checks: results,
@@ -372,7 +297,8 @@ fn skipped(run: &Run, position: usize, reason: String) -> CheckResult {
         error: None,
         skip_reason: Some(redactor.redact_owned(reason)),
         diagnosis: None,
-        insecure: run.plan.tls.insecure,
+        insecure: planned.preview.client.tls.insecure,
+        connection: None,
     }
 }
 
@@ -381,9 +307,18 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
     let plan = &run.plan;
     let check = &suite.checks[index];
 
-    let mut builder = run
-        .clients
-        .for_request(prepared)
+    let Some(client) = run.clients.get(&prepared.client) else {
+        // Clients are built for every planned request's settings; settings that only exist
+        // after a capture changed them have none.
+        let mut result = base_result(run, index, prepared, Duration::ZERO, &lock(&run.redactor));
+        result.outcome = Outcome::Error;
+        result.error = Some(TransportError {
+            kind: ErrorKind::Other.to_string(),
+            message: "no HTTP client for this request's network settings".to_string(),
+        });
+        return result;
+    };
+    let mut builder = client
         .request(prepared.method.clone(), prepared.url.clone())
         .headers(prepared.headers.clone())
         .timeout(prepared.timeout);
@@ -453,6 +388,9 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
     // own result.
     let redactor = lock(&run.redactor).clone();
     let mut result = base_result(run, index, prepared, duration, &redactor);
+    if let Some(connection) = &mut result.connection {
+        connection.remote_address = received.remote_address.map(|address| address.to_string());
+    }
     if !failures.is_empty() {
         result.outcome = Outcome::Failed;
         let evidence = Evidence {
@@ -538,12 +476,22 @@ fn base_result(
         error: None,
         skip_reason: None,
         diagnosis: None,
-        insecure: run.plan.tls.insecure,
+        insecure: prepared.client.tls.insecure,
+        connection: Some(ConnectionInfo {
+            proxy: prepared
+                .proxy
+                .url
+                .as_ref()
+                .map(|url| redactor.redact_owned(url.expose().to_string())),
+            proxy_source: prepared.proxy.source.clone(),
+            remote_address: None,
+        }),
     }
 }
 
 struct Received {
     status: u16,
+    remote_address: Option<std::net::SocketAddr>,
     version: String,
     headers: HeaderMap,
     body: Vec<u8>,
@@ -559,6 +507,7 @@ async fn send(
     let failed = |error: reqwest::Error| (classify::classify(&error), classify::describe(&error));
     let mut response = builder.send().await.map_err(failed)?;
     let status = response.status().as_u16();
+    let remote_address = response.remote_addr();
     let version = format!("{:?}", response.version());
     let headers = response.headers().clone();
     let mut body = Vec::new();
@@ -574,6 +523,7 @@ async fn send(
     }
     Ok(Received {
         status,
+        remote_address,
         version,
         headers,
         body,

@@ -3,8 +3,10 @@
 pub mod classify;
 pub mod execute;
 pub mod lockout;
+pub mod network;
 pub mod plan;
 pub mod stop;
 
-pub use execute::{ClientError, Clients, execute};
+pub use execute::execute;
+pub use network::{ClientError, Clients};
 pub use plan::{Plan, PlanError, RunOptions, plan};

@@ -2,14 +2,14 @@
 //! sent: every variable resolved, every URL valid.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
+use crate::run::network::{self, ClientSettings, NetworkOptions, ProxyChoice};
 use crate::secret::{Redactor, Secret};
-use crate::suite::{Auth, Check, Suite, Template, Vantage, VariableSource};
+use crate::suite::{Auth, Check, ProxySetting, Suite, Template, Vantage, VariableSource};
 
 /// Settings for one run that come from the command line.
 #[derive(Clone, Debug)]
@@ -18,10 +18,8 @@ pub struct RunOptions {
     pub vantage: Option<String>,
     /// `--var NAME=VALUE`, overriding the suite and the environment.
     pub vars: Vec<(String, String)>,
-    /// Extra CA certificates, trusted along with the suite's and the system's.
-    pub ca_file: Option<PathBuf>,
-    /// Turns certificate verification off for every check.
-    pub insecure: bool,
+    /// Network and TLS settings that override the suite's.
+    pub network: NetworkOptions,
     /// Checks in flight at once.
     pub concurrency: usize,
     /// Bytes of each response body kept for matching and reports.
@@ -45,8 +43,7 @@ impl Default for RunOptions {
         RunOptions {
             vantage: None,
             vars: Vec::new(),
-            ca_file: None,
-            insecure: false,
+            network: NetworkOptions::default(),
             concurrency: 8,
             body_limit: 1024 * 1024,
             checks: Vec::new(),
@@ -129,13 +126,28 @@ pub struct Plan {
     pub body_limit: usize,
     pub fail_fast: bool,
     pub allow_auth_retries: bool,
-    pub tls: TlsPlan,
+    /// True when certificate verification is off for at least one check.
+    pub insecure: bool,
     /// Resolved variables; captured values join them while the run goes on.
     pub values: HashMap<String, String>,
     /// Outcomes at other vantages, from `baseline`.
     pub history: crate::diagnose::History,
     base_url: Option<String>,
+    network: NetworkOptions,
+    /// Proxy variables of the environment, read once when the run was planned.
+    proxy_environment: HashMap<&'static str, String>,
 }
+
+/// Environment variables that choose a proxy.
+const PROXY_VARIABLES: [&str; 7] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
 
 pub struct PlannedCheck {
     /// Index into the suite's checks.
@@ -148,6 +160,11 @@ pub struct PlannedCheck {
 }
 
 impl Plan {
+    /// The client settings of every planned request, for building the clients up front.
+    pub fn client_settings(&self) -> impl Iterator<Item = &ClientSettings> {
+        self.checks.iter().map(|planned| &planned.preview.client)
+    }
+
     /// Renders a check's request with the variables known now, including captured ones.
     pub fn prepare(
         &self,
@@ -155,20 +172,15 @@ impl Plan {
         index: usize,
         values: &HashMap<String, String>,
     ) -> Result<PreparedRequest, PlanError> {
-        prepare(
+        let context = Context {
             suite,
-            &suite.checks[index],
-            self.base_url.as_deref(),
-            values,
-        )
+            vantage: &self.vantage,
+            base_url: self.base_url.as_deref(),
+            network: &self.network,
+            proxy_environment: &self.proxy_environment,
+        };
+        prepare(&context, &suite.checks[index], values)
     }
-}
-
-/// TLS settings shared by every check of a run.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct TlsPlan {
-    pub ca_files: Vec<PathBuf>,
-    pub insecure: bool,
 }
 
 pub struct PreparedRequest {
@@ -177,8 +189,11 @@ pub struct PreparedRequest {
     pub headers: HeaderMap,
     pub body: Option<String>,
     pub basic_auth: Option<(String, Secret)>,
-    pub follow_redirects: bool,
     pub timeout: Duration,
+    /// Which HTTP client sends the request: TLS, proxy, DNS overrides, source address, and
+    /// whether redirects are followed.
+    pub client: ClientSettings,
+    pub proxy: ProxyChoice,
 }
 
 pub fn plan(
@@ -198,8 +213,27 @@ pub fn plan(
     };
     let (values, redactor) = resolve_variables(suite, options, env)?;
     let render = |template: &Template| template.render(&values);
-    let base_url = suite.defaults.base_url.as_ref().map(render);
+    let base_url = match &options.network.base_url {
+        Some(base_url) => Some(base_url.clone()),
+        None => vantage
+            .network
+            .base_url
+            .as_ref()
+            .or(suite.defaults.base_url.as_ref())
+            .map(render),
+    };
     let selected = select(suite, options)?;
+    let proxy_environment: HashMap<&'static str, String> = PROXY_VARIABLES
+        .iter()
+        .filter_map(|name| Some((*name, env(name)?)))
+        .collect();
+    let context = Context {
+        suite,
+        vantage: &vantage,
+        base_url: base_url.as_deref(),
+        network: &options.network,
+        proxy_environment: &proxy_environment,
+    };
 
     // Captured values exist only once their check has run; a placeholder stands in for them,
     // so that every request can be checked now and shown by a dry run.
@@ -214,9 +248,12 @@ pub fn plan(
     let mut checks = Vec::with_capacity(selected.len());
     for index in selected {
         let check = &suite.checks[index];
-        let preview = prepare(suite, check, base_url.as_deref(), &preview_values)?;
+        let preview = prepare(&context, check, &preview_values)?;
         if let Some((user, password)) = &preview.basic_auth {
             redactor.add_basic_auth(user, password.expose());
+        }
+        if let Some(proxy) = &preview.client.proxy {
+            add_url_credentials(&mut redactor, proxy.expose());
         }
         for (name, value) in &preview.headers {
             if crate::secret::is_sensitive_header(name.as_str()) {
@@ -238,8 +275,6 @@ pub fn plan(
         });
     }
 
-    let mut ca_files: Vec<PathBuf> = suite.defaults.tls.ca_file.iter().cloned().collect();
-    ca_files.extend(options.ca_file.iter().cloned());
     let target = redactor.redact_owned(base_url.clone().unwrap_or_default());
     Ok(Plan {
         vantage,
@@ -250,14 +285,36 @@ pub fn plan(
         body_limit: options.body_limit,
         fail_fast: options.fail_fast,
         allow_auth_retries: options.allow_auth_retries,
-        tls: TlsPlan {
-            ca_files,
-            insecure: options.insecure || suite.defaults.tls.insecure,
-        },
+        insecure: network::any_insecure(suite, &options.network),
         values,
         history: crate::diagnose::History::from_runs(&options.baseline),
         base_url,
+        network: options.network.clone(),
+        proxy_environment,
     })
+}
+
+/// Masks the user information of a URL, such as a proxy's password.
+fn add_url_credentials(redactor: &mut Redactor, url: &str) {
+    let Ok(parsed) = Url::parse(url) else {
+        // An unparsable URL could still carry a password; it is masked whole.
+        redactor.add(url);
+        return;
+    };
+    if let Some(password) = parsed.password() {
+        redactor.add(password);
+        let decoded = percent_encoding::percent_decode_str(password).decode_utf8_lossy();
+        redactor.add(&decoded);
+    }
+}
+
+/// What preparing a request needs besides the check and the variable values.
+struct Context<'a> {
+    suite: &'a Suite,
+    vantage: &'a Vantage,
+    base_url: Option<&'a str>,
+    network: &'a NetworkOptions,
+    proxy_environment: &'a HashMap<&'static str, String>,
 }
 
 /// Returns the indexes of the checks that `--check` and `--tag` select, with everything they
@@ -389,11 +446,12 @@ pub fn parse_override(text: &str) -> Result<(String, String), PlanError> {
 }
 
 fn prepare(
-    suite: &Suite,
+    context: &Context<'_>,
     check: &Check,
-    base_url: Option<&str>,
     values: &HashMap<String, String>,
 ) -> Result<PreparedRequest, PlanError> {
+    let suite = context.suite;
+    let base_url = context.base_url;
     let request = &check.request;
     let path = request.url.render(values);
     let joined = join_url(base_url, &path);
@@ -450,16 +508,43 @@ fn prepare(
         }
     };
 
+    let vantage = context.vantage;
+    let vantage_proxy = match &vantage.network.proxy {
+        Some(ProxySetting::Url(template)) => Some(template.render(values)),
+        _ => None,
+    };
+    let environment = |name: &str| context.proxy_environment.get(name).cloned();
+    let proxy = network::choose_proxy(&url, vantage, vantage_proxy, context.network, &environment);
+    let client = ClientSettings {
+        follow_redirects: request
+            .follow_redirects
+            .unwrap_or(suite.defaults.follow_redirects),
+        tls: network::tls_plan(
+            &[&suite.defaults.tls, &vantage.network.tls, &request.tls],
+            context.network,
+        ),
+        proxy: proxy.url.clone(),
+        resolve: network::resolve_list(vantage, context.network),
+        local_address: context
+            .network
+            .local_address
+            .or(vantage.network.local_address),
+        connect_timeout: context
+            .network
+            .connect_timeout
+            .or(vantage.network.connect_timeout)
+            .unwrap_or(network::DEFAULT_CONNECT_TIMEOUT),
+    };
+
     Ok(PreparedRequest {
         method: Method::from_bytes(request.method.as_bytes()).unwrap_or(Method::GET),
         url,
         headers,
         body: request.body.as_ref().map(|body| body.render(values)),
         basic_auth,
-        follow_redirects: request
-            .follow_redirects
-            .unwrap_or(suite.defaults.follow_redirects),
         timeout: request.timeout.unwrap_or(suite.defaults.timeout),
+        client,
+        proxy,
     })
 }
 

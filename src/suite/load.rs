@@ -35,10 +35,27 @@ pub const DEFAULTS_KEYS: &[&str] = &[
     "tls",
     "follow_redirects",
 ];
-pub const TLS_KEYS: &[&str] = &["ca_file", "insecure"];
+pub const TLS_KEYS: &[&str] = &[
+    "ca_file",
+    "ca_only",
+    "client_cert",
+    "client_key",
+    "insecure",
+    "min_version",
+];
 pub const AUTH_KEYS: &[&str] = &["basic"];
 pub const BASIC_KEYS: &[&str] = &["user", "password"];
-pub const VANTAGE_KEYS: &[&str] = &["name", "description"];
+pub const VANTAGE_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "base_url",
+    "proxy",
+    "no_proxy",
+    "resolve",
+    "local_address",
+    "connect_timeout",
+    "tls",
+];
 pub const CHECK_KEYS: &[&str] = &[
     "id",
     "name",
@@ -60,6 +77,7 @@ pub const REQUEST_KEYS: &[&str] = &[
     "auth",
     "follow_redirects",
     "timeout",
+    "tls",
 ];
 pub const EXPECT_KEYS: &[&str] = &["status", "headers", "body", "max_duration"];
 pub const HEADER_MATCH_KEYS: &[&str] = &["equals", "regex"];
@@ -69,7 +87,15 @@ pub const PATH_MATCHER_KEYS: &[&str] =
 pub const CAPTURE_KEYS: &[&str] = &["jsonpath", "xpath", "header", "regex", "secret", "optional"];
 pub const CAPTURE_SOURCES: &[&str] = &["jsonpath", "xpath", "header", "regex"];
 pub const HINT_KEYS: &[&str] = &["id", "title", "explanation", "when"];
-pub const WHEN_KEYS: &[&str] = &["status", "error", "body", "vantages", "checks"];
+pub const WHEN_KEYS: &[&str] = &[
+    "status",
+    "error",
+    "body",
+    "vantages",
+    "checks",
+    "after_passed",
+    "after_failed",
+];
 pub const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 /// An error that stops a suite from loading.
@@ -210,6 +236,7 @@ impl SuiteLoader<'_> {
             None => vec![Vantage {
                 name: "default".to_string(),
                 description: None,
+                network: Network::default(),
             }],
         };
         self.vantage_names = vantages.iter().map(|v| v.name.clone()).collect();
@@ -369,8 +396,13 @@ impl SuiteLoader<'_> {
         let mut vantages: Vec<Vantage> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for item in items {
-            let (name, description, position) = match &item.value {
-                Value::String(_) => (self.identifier(item, "vantage name"), None, item.position),
+            let (name, description, network, position) = match &item.value {
+                Value::String(_) => (
+                    self.identifier(item, "vantage name"),
+                    None,
+                    Network::default(),
+                    item.position,
+                ),
                 _ => {
                     let Some(fields) = self.reader.fields(item, "a vantage", VANTAGE_KEYS) else {
                         continue;
@@ -382,8 +414,9 @@ impl SuiteLoader<'_> {
                     let description = fields
                         .get("description")
                         .and_then(|node| self.reader.string(node, "vantage description"));
+                    let network = self.network(&fields);
                     let position = fields.get("name").map_or(item.position, |n| n.position);
-                    (name, description, position)
+                    (name, description, network, position)
                 }
             };
             let Some(name) = name else { continue };
@@ -396,7 +429,11 @@ impl SuiteLoader<'_> {
                 continue;
             }
             seen.insert(name.clone(), position.line);
-            vantages.push(Vantage { name, description });
+            vantages.push(Vantage {
+                name,
+                description,
+                network,
+            });
         }
         if items.is_empty() {
             self.reader.error(node.position, "`vantages` is empty").help = Some(
@@ -444,16 +481,141 @@ impl SuiteLoader<'_> {
         let Some(fields) = self.reader.fields(node, "tls", TLS_KEYS) else {
             return tls;
         };
-        if let Some(node) = fields.get("ca_file") {
-            tls.ca_file = self
-                .reader
-                .non_empty_string(node, "CA file")
-                .map(|file| relative_to(self.path, &file));
+        tls.ca_file = fields
+            .get("ca_file")
+            .and_then(|node| self.file(node, "CA file"));
+        tls.ca_only = fields
+            .get("ca_only")
+            .and_then(|node| self.reader.bool(node, "`ca_only`"));
+        tls.client_cert = fields
+            .get("client_cert")
+            .and_then(|node| self.file(node, "client certificate file"));
+        tls.client_key = fields
+            .get("client_key")
+            .and_then(|node| self.file(node, "client key file"));
+        if tls.client_cert.is_some() != tls.client_key.is_some() {
+            self.reader
+                .error(
+                    fields.position,
+                    "`client_cert` and `client_key` go together",
+                )
+                .help = Some(
+                "set both: the PEM certificate and the PEM file of its private key".to_string(),
+            );
         }
-        if let Some(node) = fields.get("insecure") {
-            tls.insecure = self.reader.bool(node, "`insecure`").unwrap_or(false);
+        tls.insecure = fields
+            .get("insecure")
+            .and_then(|node| self.reader.bool(node, "`insecure`"));
+        if let Some(node) = fields.get("min_version") {
+            let text = node.value.scalar_text().unwrap_or_default();
+            tls.min_version = TlsVersion::parse(&text);
+            if tls.min_version.is_none() {
+                self.reader
+                    .error(node.position, format!("invalid TLS version `{text}`"))
+                    .help = Some(
+                    "write `\"1.2\"` or `\"1.3\"` (quoted, so YAML keeps it as text)".to_string(),
+                );
+            }
         }
         tls
+    }
+
+    /// Reads a file path; a relative one is relative to the suite file.
+    fn file(&mut self, node: &Node, what: &str) -> Option<PathBuf> {
+        self.reader
+            .non_empty_string(node, what)
+            .map(|file| relative_to(self.path, &file))
+    }
+
+    fn network(&mut self, fields: &Fields<'_>) -> Network {
+        let mut network = Network::default();
+        if let Some(node) = fields.get("base_url") {
+            network.base_url = self.url_template(node, "base URL");
+        }
+        if let Some(node) = fields.get("proxy") {
+            network.proxy = self.proxy(node);
+        }
+        if let Some(node) = fields.get("no_proxy") {
+            let hosts: Vec<String> = self
+                .reader
+                .string_list(node, "no_proxy")
+                .into_iter()
+                .map(|(host, _)| host)
+                .collect();
+            network.no_proxy = Some(hosts.join(","));
+        }
+        if let Some(node) = fields.get("resolve") {
+            network.resolve = self.resolve(node);
+        }
+        if let Some(node) = fields.get("local_address") {
+            let text = self
+                .reader
+                .string(node, "local address")
+                .unwrap_or_default();
+            match text.parse() {
+                Ok(address) => network.local_address = Some(address),
+                Err(_) => {
+                    self.reader
+                        .error(node.position, format!("invalid local address `{text}`"))
+                        .help = Some(
+                        "write an IP address of this machine, such as `10.0.0.5` or `::1`"
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        if let Some(node) = fields.get("connect_timeout") {
+            network.connect_timeout = self.reader.duration(node, "connect_timeout");
+        }
+        if let Some(node) = fields.get("tls") {
+            network.tls = self.tls(node);
+        }
+        network
+    }
+
+    fn proxy(&mut self, node: &Node) -> Option<ProxySetting> {
+        if let Value::String(text) = &node.value
+            && text == "none"
+        {
+            return Some(ProxySetting::None);
+        }
+        let template = self.checked_template(node, "proxy URL")?;
+        let source = template.source();
+        let scheme_ok = ["http://", "https://", "socks5://", "socks5h://", "${"]
+            .iter()
+            .any(|prefix| source.starts_with(prefix));
+        if !scheme_ok {
+            self.reader
+                .error(node.position, format!("invalid proxy URL `{source}`"))
+                .help = Some("write `http://HOST:PORT`, `https://...` or `socks5://...`, or `none` for a direct connection".to_string());
+            return None;
+        }
+        Some(ProxySetting::Url(template))
+    }
+
+    fn resolve(&mut self, node: &Node) -> Vec<(String, std::net::IpAddr)> {
+        let Some(entries) = self.reader.mapping(node, "resolve") else {
+            return Vec::new();
+        };
+        let mut resolved = Vec::new();
+        for (key, value) in entries.entries() {
+            let text = self.reader.string(value, "address").unwrap_or_default();
+            match text.trim_start_matches('[').trim_end_matches(']').parse() {
+                Ok(address) => resolved.push((key.name.clone(), address)),
+                Err(_) => {
+                    self.reader
+                        .error(
+                            value.position,
+                            format!("invalid address `{text}` for host `{}`", key.name),
+                        )
+                        .help = Some(
+                        "write an IP address such as `192.0.2.10`; the port comes from the URL"
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        resolved
     }
 
     fn auth(&mut self, node: &Node) -> Option<Auth> {
@@ -877,6 +1039,10 @@ impl SuiteLoader<'_> {
         let timeout = fields
             .get("timeout")
             .and_then(|node| self.reader.duration(node, "timeout"));
+        let tls = match fields.get("tls") {
+            Some(node) => self.tls(node),
+            None => TlsSettings::default(),
+        };
         Some(RequestSpec {
             method: method?,
             url: url?,
@@ -886,6 +1052,7 @@ impl SuiteLoader<'_> {
             auth,
             follow_redirects,
             timeout,
+            tls,
         })
     }
 
@@ -1304,21 +1471,40 @@ impl SuiteLoader<'_> {
             ok &= condition.body.is_some();
         }
         if let Some(node) = fields.get("vantages") {
-            for (name, position) in self.reader.string_list(node, "vantage") {
-                if self.vantage_names.contains(&name) {
-                    condition.vantages.push(name);
-                    continue;
-                }
-                ok = false;
-                let names: Vec<&str> = self.vantage_names.iter().map(String::as_str).collect();
-                let help = match did_you_mean(&name, &names) {
-                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                    None => format!("the suite's vantages are {}", quote_list(&names)),
-                };
-                self.reader
-                    .error(position, format!("unknown vantage `{name}`"))
-                    .help = Some(help);
+            match self.vantage_list(node) {
+                Some(names) => condition.vantages = names,
+                None => ok = false,
             }
+        }
+        if let Some(node) = fields.get("after_passed") {
+            match self.vantage_list(node) {
+                Some(names) => condition.after_passed = names,
+                None => ok = false,
+            }
+        }
+        if let Some(node) = fields.get("after_failed") {
+            match self.vantage_list(node) {
+                Some(names) => condition.after_failed = names,
+                None => ok = false,
+            }
+        }
+        if let Some(name) = condition
+            .after_passed
+            .iter()
+            .find(|name| condition.after_failed.contains(name))
+        {
+            ok = false;
+            let position = fields
+                .get("after_failed")
+                .map_or(fields.position, |n| n.position);
+            self.reader
+                .error(
+                    position,
+                    format!("vantage `{name}` is in both `after_passed` and `after_failed`"),
+                )
+                .help = Some(
+                "a check has one outcome at each vantage, so this rule can never match; keep the vantage in one of the lists".to_string(),
+            );
         }
         if let (Some(node), Some(check_ids)) = (fields.get("checks"), check_ids) {
             for (id, position) in self.reader.string_list(node, "check id") {
@@ -1338,6 +1524,29 @@ impl SuiteLoader<'_> {
             }
         }
         ok.then_some(condition)
+    }
+
+    /// Reads a list of vantage names, reporting each one the suite does not define. Returns
+    /// `None` when any name is unknown.
+    fn vantage_list(&mut self, node: &Node) -> Option<Vec<String>> {
+        let mut known = Vec::new();
+        let mut ok = true;
+        for (name, position) in self.reader.string_list(node, "vantage") {
+            if self.vantage_names.contains(&name) {
+                known.push(name);
+                continue;
+            }
+            ok = false;
+            let names: Vec<&str> = self.vantage_names.iter().map(String::as_str).collect();
+            let help = match did_you_mean(&name, &names) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None => format!("the suite's vantages are {}", quote_list(&names)),
+            };
+            self.reader
+                .error(position, format!("unknown vantage `{name}`"))
+                .help = Some(help);
+        }
+        ok.then_some(known)
     }
 
     /// Reports hint ids used twice, from the raw `id` values, so that a rule with other

@@ -87,14 +87,62 @@ impl Default for Defaults {
     }
 }
 
+/// TLS settings at one level (defaults, vantage, check); an unset field inherits.
 #[derive(Clone, Debug, Default)]
 pub struct TlsSettings {
     /// PEM file of extra CA certificates, trusted in addition to the system roots. A relative
-    /// path is relative to the suite file.
+    /// path is relative to the suite file. CA files of all levels are trusted together.
     pub ca_file: Option<PathBuf>,
+    /// Trust only the given CA files, not the system roots.
+    pub ca_only: Option<bool>,
+    /// PEM client certificate (chain) and its private key, for servers that require one.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
     /// Skip certificate verification. Only ever true when written explicitly; every report
     /// flags it.
-    pub insecure: bool,
+    pub insecure: Option<bool>,
+    pub min_version: Option<TlsVersion>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TlsVersion {
+    Tls12,
+    Tls13,
+}
+
+impl TlsVersion {
+    pub fn parse(text: &str) -> Option<TlsVersion> {
+        match text.trim() {
+            "1.2" => Some(TlsVersion::Tls12),
+            "1.3" => Some(TlsVersion::Tls13),
+            _ => None,
+        }
+    }
+}
+
+/// How a vantage reaches the target: its own base URL, proxy, DNS overrides and source
+/// address. Unset fields fall back to the defaults and the environment.
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    pub base_url: Option<Template>,
+    /// Proxy URL (`http://`, `https://` or `socks5://`, credentials allowed in the URL), or
+    /// `none` for a direct connection whatever the environment says.
+    pub proxy: Option<ProxySetting>,
+    /// Hosts reached directly, not through the proxy: comma-separated, as in `NO_PROXY`.
+    pub no_proxy: Option<String>,
+    /// Host names resolved to fixed addresses instead of through DNS, like curl's `--resolve`.
+    pub resolve: Vec<(String, std::net::IpAddr)>,
+    /// Source address to bind, on runners with several addresses.
+    pub local_address: Option<std::net::IpAddr>,
+    pub connect_timeout: Option<Duration>,
+    pub tls: TlsSettings,
+}
+
+#[derive(Clone, Debug)]
+pub enum ProxySetting {
+    /// Connect directly, ignoring proxy variables in the environment.
+    None,
+    Url(Template),
 }
 
 #[derive(Clone, Debug)]
@@ -107,6 +155,7 @@ pub enum Auth {
 pub struct Vantage {
     pub name: String,
     pub description: Option<String>,
+    pub network: Network,
 }
 
 #[derive(Clone, Debug)]
@@ -206,6 +255,8 @@ pub struct RequestSpec {
     pub auth: Option<Auth>,
     pub follow_redirects: Option<bool>,
     pub timeout: Option<Duration>,
+    /// TLS settings for this check, over the vantage's and the defaults'.
+    pub tls: TlsSettings,
 }
 
 #[derive(Clone, Debug)]
@@ -294,4 +345,8 @@ pub struct HintCondition {
     pub vantages: Vec<String>,
     /// Checks a suite-wide rule applies to; empty means all.
     pub checks: Vec<String>,
+    /// Vantages where the same check must have passed, according to the results of other runs.
+    pub after_passed: Vec<String>,
+    /// Vantages where the same check must have failed or got no response.
+    pub after_failed: Vec<String>,
 }

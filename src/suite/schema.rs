@@ -240,10 +240,28 @@ pub struct Tls {
     /// PEM file of CA certificates to trust in addition to the system's roots, such as
     /// `certs/ise-ca.pem`. A relative path is relative to the suite file.
     pub ca_file: Option<NonEmptyText>,
+    /// `true` trusts only the CA files given at any level, not the system's roots.
+    #[schemars(extend("default" = false))]
+    pub ca_only: Option<bool>,
+    /// PEM client certificate (chain) for servers that require one; set with `client_key`.
+    pub client_cert: Option<NonEmptyText>,
+    /// PEM private key of `client_cert`.
+    pub client_key: Option<NonEmptyText>,
     /// `true` turns certificate verification off, and every report then flags the run as
     /// insecure. Prefer `ca_file`.
     #[schemars(extend("default" = false))]
     pub insecure: Option<bool>,
+    /// Lowest TLS version to accept: `"1.2"` or `"1.3"` (quoted).
+    pub min_version: Option<MinTlsVersion>,
+}
+
+/// A TLS version gatecheck can require.
+#[derive(JsonSchema)]
+pub enum MinTlsVersion {
+    #[serde(rename = "1.2")]
+    Tls12,
+    #[serde(rename = "1.3")]
+    Tls13,
 }
 
 /// Credentials: `none`, or `basic` with `user` and `password`.
@@ -302,6 +320,24 @@ pub struct VantageDefinition {
     pub name: Identifier,
     /// Description of the place, such as `A machine inside the customer network.`
     pub description: Option<Text>,
+    /// Base URL used from this vantage, in place of `defaults.base_url`, such as the gateway's
+    /// public name from outside.
+    pub base_url: Option<BaseUrl>,
+    /// Proxy this vantage goes through (`http://`, `https://` or `socks5://`, credentials in
+    /// the URL from variables), or `none` to connect directly whatever the environment says.
+    /// Default: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` from the environment.
+    pub proxy: Option<Text>,
+    /// Hosts reached without the proxy: a list, or comma-separated text as in `NO_PROXY`.
+    pub no_proxy: Option<TextList>,
+    /// Host names resolved to fixed IP addresses instead of through DNS, like curl's
+    /// `--resolve`: `ise.example.com: 192.0.2.10`. The port comes from the URL.
+    pub resolve: Option<BTreeMap<String, Text>>,
+    /// Source IP address to connect from, on runners with several addresses.
+    pub local_address: Option<Text>,
+    /// Time allowed to set up each connection. Default: `5s`.
+    pub connect_timeout: Option<Duration>,
+    /// TLS settings at this vantage, over `defaults.tls`.
+    pub tls: Option<Tls>,
 }
 
 /// One HTTP request and what must hold for its response.
@@ -391,6 +427,8 @@ pub struct Request {
     /// Time allowed for this request, from sending to the end of the body. Default:
     /// `defaults.timeout`.
     pub timeout: Option<Duration>,
+    /// TLS settings for this check, over the vantage's and `defaults.tls`.
+    pub tls: Option<Tls>,
 }
 
 /// Expectations for the response. Every one that is set must hold.
@@ -557,6 +595,13 @@ pub struct CheckHintCondition {
     pub body: Option<Text>,
     /// The run's vantage is one of these names from `vantages`.
     pub vantages: Option<NameList>,
+    /// The same check passed at each of these vantages, according to the JSON results of other
+    /// runs (`gatecheck run --baseline`, `gatecheck merge`). Without those results the rule does
+    /// not match.
+    pub after_passed: Option<NameList>,
+    /// The same check failed or got no response at each of these vantages, according to the
+    /// JSON results of other runs. Without those results the rule does not match.
+    pub after_failed: Option<NameList>,
 }
 
 /// Conditions of a suite-wide hint rule. `status` and `error` exclude each other, because a
@@ -578,6 +623,13 @@ pub struct SuiteHintCondition {
     pub body: Option<Text>,
     /// The run's vantage is one of these names from `vantages`.
     pub vantages: Option<NameList>,
+    /// The same check passed at each of these vantages, according to the JSON results of other
+    /// runs (`gatecheck run --baseline`, `gatecheck merge`). Without those results the rule does
+    /// not match.
+    pub after_passed: Option<NameList>,
+    /// The same check failed or got no response at each of these vantages, according to the
+    /// JSON results of other runs. Without those results the rule does not match.
+    pub after_failed: Option<NameList>,
     /// The failed check's id is one of these.
     pub checks: Option<NameList>,
 }

@@ -1,0 +1,404 @@
+//! How each request reaches its server: TLS settings, proxy, DNS overrides and source address.
+//!
+//! The settings combine, from weakest to strongest, the suite's defaults, the vantage, the check
+//! and the command line. Requests with the same settings share one HTTP client, and so its pool
+//! of open connections.
+//!
+//! The proxy is decided here, per request, also when it comes from the environment
+//! (`HTTPS_PROXY`, `NO_PROXY`): the clients are built with exactly that proxy or none, so the
+//! proxy a report names is the one the request went through.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::{Client, Url, redirect};
+
+use crate::run::classify;
+use crate::secret::Secret;
+use crate::suite::{ProxySetting, Suite, TlsSettings, TlsVersion, Vantage};
+
+/// The connect timeout when it is not set otherwise. It is long enough for a slow VPN and short
+/// enough that a filtered port does not use up the whole check timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Network settings from the command line; each overrides the suite's.
+#[derive(Clone, Debug, Default)]
+pub struct NetworkOptions {
+    /// `--base-url`, replacing the vantage's and the defaults'.
+    pub base_url: Option<String>,
+    /// `--ca-file`: trusted along with the suite's CA files.
+    pub ca_file: Option<PathBuf>,
+    pub ca_only: bool,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub insecure: bool,
+    pub min_tls: Option<TlsVersion>,
+    /// `--proxy URL`, or `none` for direct connections.
+    pub proxy: Option<String>,
+    pub no_proxy: Option<String>,
+    /// `--resolve`, added to (and replacing for the same host) the vantage's.
+    pub resolve: Vec<(String, IpAddr)>,
+    pub local_address: Option<IpAddr>,
+    pub connect_timeout: Option<Duration>,
+}
+
+/// Everything that decides which HTTP client sends a request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClientSettings {
+    pub follow_redirects: bool,
+    pub tls: TlsPlan,
+    pub proxy: Option<Secret>,
+    pub resolve: Vec<(String, IpAddr)>,
+    pub local_address: Option<IpAddr>,
+    pub connect_timeout: Duration,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TlsPlan {
+    pub ca_files: Vec<PathBuf>,
+    pub ca_only: bool,
+    /// Client certificate and private key files.
+    pub identity: Option<(PathBuf, PathBuf)>,
+    pub insecure: bool,
+    pub min_version: Option<TlsVersion>,
+}
+
+/// The proxy a request goes through, and which setting chose it, for reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyChoice {
+    /// The proxy URL; `None` for a direct connection.
+    pub url: Option<Secret>,
+    /// `vantage external`, `--proxy`, `HTTPS_PROXY`, `NO_PROXY`, or `none set`.
+    pub source: String,
+}
+
+/// Combines the TLS settings of every level, weakest first. CA files add up; each other
+/// field takes the strongest level that sets it.
+pub fn tls_plan(levels: &[&TlsSettings], options: &NetworkOptions) -> TlsPlan {
+    let mut plan = TlsPlan::default();
+    let mut client_cert = None;
+    let mut client_key = None;
+    let mut insecure = None;
+    let mut ca_only = None;
+    for level in levels {
+        plan.ca_files.extend(level.ca_file.iter().cloned());
+        ca_only = level.ca_only.or(ca_only);
+        insecure = level.insecure.or(insecure);
+        plan.min_version = level.min_version.or(plan.min_version);
+        client_cert = level.client_cert.clone().or(client_cert);
+        client_key = level.client_key.clone().or(client_key);
+    }
+    plan.ca_files.extend(options.ca_file.iter().cloned());
+    plan.ca_only = options.ca_only || ca_only.unwrap_or(false);
+    plan.insecure = options.insecure || insecure.unwrap_or(false);
+    plan.min_version = options.min_tls.or(plan.min_version);
+    plan.identity = match (
+        options.client_cert.clone().or(client_cert),
+        options.client_key.clone().or(client_key),
+    ) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        _ => None,
+    };
+    plan
+}
+
+/// Chooses the proxy for `url`: the command line's, else the vantage's, else the environment's,
+/// unless the host is listed in the applicable no-proxy list.
+pub fn choose_proxy(
+    url: &Url,
+    vantage: &Vantage,
+    vantage_proxy: Option<String>,
+    options: &NetworkOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> ProxyChoice {
+    let direct = |source: String| ProxyChoice { url: None, source };
+    let (candidate, source) = match (&options.proxy, &vantage.network.proxy) {
+        (Some(proxy), _) if proxy == "none" => return direct("--proxy none".to_string()),
+        (Some(proxy), _) => (proxy.clone(), "--proxy".to_string()),
+        (None, Some(ProxySetting::None)) => {
+            return direct(format!("vantage {} sets none", vantage.name));
+        }
+        (None, Some(ProxySetting::Url(_))) => match vantage_proxy {
+            Some(proxy) => (proxy, format!("vantage {}", vantage.name)),
+            None => return direct("none set".to_string()),
+        },
+        (None, None) => match environment_proxy(url, env) {
+            Some((proxy, variable)) => (proxy, variable.to_string()),
+            None => return direct("none set".to_string()),
+        },
+    };
+    let no_proxy = options
+        .no_proxy
+        .clone()
+        .or_else(|| vantage.network.no_proxy.clone())
+        .or_else(|| env("NO_PROXY").or_else(|| env("no_proxy")));
+    if let (Some(list), Some(host)) = (&no_proxy, url.host_str())
+        && no_proxy_matches(list, host)
+    {
+        return direct(format!("{host} is in the no-proxy list"));
+    }
+    ProxyChoice {
+        url: Some(Secret::new(candidate)),
+        source,
+    }
+}
+
+/// Reads the proxy for `url` from the environment, as curl does: `HTTPS_PROXY` or `HTTP_PROXY`
+/// by scheme (lowercase names too), then `ALL_PROXY`. Returns the URL and the variable's name.
+fn environment_proxy(
+    url: &Url,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<(String, &'static str)> {
+    let names: &[&'static str] = if url.scheme() == "https" {
+        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        // Only the lowercase name, as curl does: a CGI server sets HTTP_PROXY from a request's
+        // `Proxy:` header.
+        &["http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    names.iter().find_map(|name| {
+        env(name)
+            .filter(|value| !value.trim().is_empty())
+            .map(|value| (value, *name))
+    })
+}
+
+/// Tells whether `host` is in a comma-separated no-proxy list: `*` matches every host, a name
+/// matches itself and its subdomains (a leading `.` or `*.` is ignored), an IP address or a
+/// CIDR block matches the addresses in it.
+pub fn no_proxy_matches(list: &str, host: &str) -> bool {
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    let host_ip: Option<IpAddr> = host.parse().ok();
+    list.split(',')
+        .map(|entry| entry.trim().to_ascii_lowercase())
+        .filter(|entry| !entry.is_empty())
+        .any(|entry| {
+            if entry == "*" {
+                return true;
+            }
+            if let (Some(ip), Some((network, bits))) = (host_ip, entry.split_once('/')) {
+                return in_cidr(ip, network, bits);
+            }
+            let entry = entry.trim_start_matches("*.").trim_start_matches('.');
+            host == entry || host.ends_with(&format!(".{entry}"))
+        })
+}
+
+fn in_cidr(ip: IpAddr, network: &str, bits: &str) -> bool {
+    let (Ok(network), Ok(bits)) = (network.parse::<IpAddr>(), bits.parse::<u32>()) else {
+        return false;
+    };
+    match (ip, network) {
+        (IpAddr::V4(ip), IpAddr::V4(network)) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(ip) & mask == u32::from(network) & mask
+        }
+        (IpAddr::V6(ip), IpAddr::V6(network)) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(ip) & mask == u128::from(network) & mask
+        }
+        _ => false,
+    }
+}
+
+/// Combines the vantage's DNS overrides with the command line's, which win for the same host.
+pub fn resolve_list(suite_vantage: &Vantage, options: &NetworkOptions) -> Vec<(String, IpAddr)> {
+    let mut resolve: Vec<(String, IpAddr)> = suite_vantage
+        .network
+        .resolve
+        .iter()
+        .filter(|(host, _)| !options.resolve.iter().any(|(other, _)| other == host))
+        .cloned()
+        .collect();
+    resolve.extend(options.resolve.iter().cloned());
+    resolve
+}
+
+/// Tells whether any check of the suite can run without certificate verification, for the
+/// run-level flag in reports.
+pub fn any_insecure(suite: &Suite, options: &NetworkOptions) -> bool {
+    options.insecure
+        || suite.defaults.tls.insecure == Some(true)
+        || suite
+            .vantages
+            .iter()
+            .any(|vantage| vantage.network.tls.insecure == Some(true))
+        || suite
+            .checks
+            .iter()
+            .any(|check| check.request.tls.insecure == Some(true))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot read {what} {}: {source}", path.display())]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid CA file {}: {reason}; expected PEM certificates (-----BEGIN CERTIFICATE-----)", path.display())]
+    InvalidCaFile { path: PathBuf, reason: String },
+    #[error("invalid client certificate {} or key {}: {reason}; expected PEM files", cert.display(), key.display())]
+    InvalidIdentity {
+        cert: PathBuf,
+        key: PathBuf,
+        reason: String,
+    },
+    #[error("invalid proxy URL: {reason}")]
+    InvalidProxy { reason: String },
+    #[error("cannot set up the HTTP client: {0}")]
+    Build(String),
+}
+
+/// One HTTP client per distinct [`ClientSettings`], each keeping its connections open for reuse
+/// by later checks to the same host.
+pub struct Clients {
+    clients: HashMap<ClientSettings, Client>,
+}
+
+impl Clients {
+    /// Builds a client for each distinct setting, so that a bad CA file or proxy URL stops the
+    /// run before anything is sent.
+    pub fn new<'a>(
+        settings: impl IntoIterator<Item = &'a ClientSettings>,
+    ) -> Result<Clients, ClientError> {
+        let mut clients = HashMap::new();
+        for setting in settings {
+            if !clients.contains_key(setting) {
+                clients.insert(setting.clone(), build(setting)?);
+            }
+        }
+        Ok(Clients { clients })
+    }
+
+    pub fn get(&self, settings: &ClientSettings) -> Option<&Client> {
+        self.clients.get(settings)
+    }
+}
+
+fn read(path: &PathBuf, what: &'static str) -> Result<Vec<u8>, ClientError> {
+    std::fs::read(path).map_err(|source| ClientError::Read {
+        what,
+        path: path.clone(),
+        source,
+    })
+}
+
+fn build(settings: &ClientSettings) -> Result<Client, ClientError> {
+    let tls = &settings.tls;
+    let mut certificates = Vec::new();
+    for path in &tls.ca_files {
+        let pem = read(path, "CA file")?;
+        let found = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
+            ClientError::InvalidCaFile {
+                path: path.clone(),
+                reason: error.to_string(),
+            }
+        })?;
+        if found.is_empty() {
+            return Err(ClientError::InvalidCaFile {
+                path: path.clone(),
+                reason: "it contains no certificate".to_string(),
+            });
+        }
+        certificates.extend(found);
+    }
+    let policy = if settings.follow_redirects {
+        redirect::Policy::limited(10)
+    } else {
+        redirect::Policy::none()
+    };
+    let mut builder = Client::builder()
+        .redirect(policy)
+        .user_agent(concat!("gatecheck/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(settings.connect_timeout)
+        .tls_danger_accept_invalid_certs(tls.insecure)
+        .tls_info(true)
+        // The proxy was chosen per request already, environment included.
+        .no_proxy();
+    builder = if tls.ca_only {
+        builder.tls_certs_only(certificates)
+    } else {
+        builder.tls_certs_merge(certificates)
+    };
+    if let Some(version) = tls.min_version {
+        builder = builder.tls_version_min(match version {
+            TlsVersion::Tls12 => reqwest::tls::Version::TLS_1_2,
+            TlsVersion::Tls13 => reqwest::tls::Version::TLS_1_3,
+        });
+    }
+    if let Some((cert, key)) = &tls.identity {
+        let mut pem = read(cert, "client certificate")?;
+        pem.push(b'\n');
+        pem.extend(read(key, "client key")?);
+        let identity =
+            reqwest::Identity::from_pem(&pem).map_err(|error| ClientError::InvalidIdentity {
+                cert: cert.clone(),
+                key: key.clone(),
+                reason: classify::describe(&error),
+            })?;
+        builder = builder.identity(identity);
+    }
+    if let Some(proxy) = &settings.proxy {
+        // The message of a proxy error could repeat the URL and its password, so it is left
+        // out.
+        let proxy = reqwest::Proxy::all(proxy.expose()).map_err(|_| ClientError::InvalidProxy {
+            reason:
+                "it does not parse as a URL; write http://HOST:PORT, https://... or socks5://..."
+                    .to_string(),
+        })?;
+        builder = builder.proxy(proxy);
+    }
+    for (host, address) in &settings.resolve {
+        // reqwest ignores the port here and keeps the URL's.
+        builder = builder.resolve(host, std::net::SocketAddr::new(*address, 0));
+    }
+    if let Some(address) = settings.local_address {
+        builder = builder.local_address(address);
+    }
+    builder
+        .build()
+        .map_err(|error| ClientError::Build(classify::describe(&error)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_proxy_forms() {
+        assert!(no_proxy_matches("*", "ise.example.com"));
+        assert!(no_proxy_matches("example.com", "ise.example.com"));
+        assert!(no_proxy_matches(".example.com", "ise.example.com"));
+        assert!(no_proxy_matches("localhost, 127.0.0.1", "127.0.0.1"));
+        assert!(no_proxy_matches("10.0.0.0/8", "10.1.2.3"));
+        assert!(!no_proxy_matches("10.0.0.0/8", "11.1.2.3"));
+        assert!(!no_proxy_matches("ample.com", "ise.example.com"));
+        assert!(no_proxy_matches("::1", "[::1]"));
+    }
+
+    #[test]
+    fn environment_proxy_by_scheme() {
+        let env = |name: &str| match name {
+            "HTTPS_PROXY" => Some("http://secure:3128".to_string()),
+            "http_proxy" => Some("http://plain:3128".to_string()),
+            _ => None,
+        };
+        let https = Url::parse("https://ise.example.com/").unwrap();
+        let http = Url::parse("http://ise.example.com/").unwrap();
+        assert_eq!(
+            environment_proxy(&https, &env),
+            Some(("http://secure:3128".to_string(), "HTTPS_PROXY"))
+        );
+        assert_eq!(
+            environment_proxy(&http, &env),
+            Some(("http://plain:3128".to_string(), "http_proxy"))
+        );
+    }
+}
