@@ -50,7 +50,7 @@ pub struct Cli {
 enum Command {
     /// Run a suite from one vantage point and write reports.
     #[command(after_help = AFTER_HELP)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Load suite files and report every problem without sending anything.
     #[command(after_help = AFTER_HELP)]
     Validate(ValidateArgs),
@@ -282,7 +282,7 @@ pub fn main() -> ExitCode {
     };
     let code = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => run::run(args).await,
+            Command::Run(args) => run::run(*args).await,
             Command::Validate(args) => validate::validate(args),
             Command::MockIse(args) => mock::mock_ise(args).await,
             Command::Demo(args) => demo::demo(args).await,
@@ -362,41 +362,6 @@ fn parse_size_arg(text: &str) -> Result<usize, String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn size_argument_units() {
-        assert_eq!(parse_size_arg("1MiB"), Ok(1 << 20));
-        assert_eq!(parse_size_arg("512KiB"), Ok(512 << 10));
-        assert_eq!(parse_size_arg("100"), Ok(100));
-        assert!(parse_size_arg("1MB").is_err());
-        assert!(parse_size_arg("0").is_err());
-    }
-
-    #[test]
-    fn resolve_argument_forms() {
-        assert_eq!(
-            parse_resolve("ise.example.com:443:192.0.2.10"),
-            Ok(("ise.example.com".to_string(), "192.0.2.10".parse().unwrap()))
-        );
-        assert_eq!(
-            parse_resolve("ise:443:[::1]"),
-            Ok(("ise".to_string(), "::1".parse().unwrap()))
-        );
-        assert!(parse_resolve("ise:192.0.2.10").is_err());
-    }
-
-    #[test]
-    fn duration_argument_rejects_zero() {
-        assert!(parse_duration_arg("0s").is_err());
-        assert_eq!(
-            parse_duration_arg("5m"),
-            Ok(std::time::Duration::from_secs(300))
-        );
-    }
-}
 
 fn parse_tls_version(text: &str) -> Result<crate::suite::TlsVersion, String> {
     crate::suite::TlsVersion::parse(text)
@@ -440,5 +405,41 @@ pub(crate) fn network_options(args: &NetworkArgs) -> crate::run::network::Networ
         resolve: args.resolve.clone(),
         local_address: args.local_address,
         connect_timeout: args.connect_timeout,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_argument_units() {
+        assert_eq!(parse_size_arg("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size_arg("512KiB"), Ok(512 << 10));
+        assert_eq!(parse_size_arg("100"), Ok(100));
+        assert!(parse_size_arg("1MB").is_err());
+        assert!(parse_size_arg("0").is_err());
+    }
+
+    #[test]
+    fn resolve_argument_forms() {
+        assert_eq!(
+            parse_resolve("ise.example.com:443:192.0.2.10"),
+            Ok(("ise.example.com".to_string(), "192.0.2.10".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_resolve("ise:443:[::1]"),
+            Ok(("ise".to_string(), "::1".parse().unwrap()))
+        );
+        assert!(parse_resolve("ise:192.0.2.10").is_err());
+    }
+
+    #[test]
+    fn duration_argument_rejects_zero() {
+        assert!(parse_duration_arg("0s").is_err());
+        assert_eq!(
+            parse_duration_arg("5m"),
+            Ok(std::time::Duration::from_secs(300))
+        );
     }
 }

@@ -308,7 +308,7 @@ pub enum Vantage {
     /// The vantage's name: letters, digits, `-`, `_` and `.`.
     Name(VantageName),
     /// A vantage with a description.
-    Definition(VantageDefinition),
+    Definition(Box<VantageDefinition>),
 }
 
 /// A vantage point with a description.
