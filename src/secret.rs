@@ -11,6 +11,9 @@ pub const MASK: &str = "********";
 /// Shortest server-issued token (cookie value, bearer credential) that is masked.
 const MIN_TOKEN_CHARS: usize = 8;
 
+/// Shortest secret value that is masked.
+pub const MIN_SECRET_CHARS: usize = 4;
+
 /// A value that must never reach a console, log or report. `Debug` and `Display` print
 /// [`MASK`], so leaking it takes an explicit call to [`Secret::expose`].
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
@@ -44,7 +47,6 @@ const SENSITIVE_HEADERS: &[&str] = &[
     "proxy-authorization",
     "cookie",
     "set-cookie",
-    "x-csrf-token",
 ];
 
 /// Tells whether a header's value is a credential that must be masked.
@@ -71,15 +73,19 @@ impl Redactor {
         Self::default()
     }
 
-    pub fn add(&mut self, secret: &str) {
-        if secret.is_empty() {
-            return;
+    /// Registers a secret value. Returns `false`, and masks nothing, for a value shorter than
+    /// [`MIN_SECRET_CHARS`]: such a value cannot be told apart from ordinary text, and masking
+    /// it everywhere would garble every report. Callers warn about it.
+    pub fn add(&mut self, secret: &str) -> bool {
+        if secret.chars().count() < MIN_SECRET_CHARS {
+            return secret.is_empty();
         }
         self.push(secret.to_string());
         let encoded = percent_encode(secret);
         if encoded != secret {
             self.push(encoded);
         }
+        true
     }
 
     /// Registers basic-auth credentials: the password and the header value that carries it.
@@ -120,6 +126,14 @@ impl Redactor {
         }
     }
 
+    /// Tells whether `text` contains a secret, also one that is percent-encoded in a way
+    /// [`Redactor::add`] did not foresee.
+    pub fn reveals_secret(&self, text: &str) -> bool {
+        self.needles
+            .iter()
+            .any(|needle| text.contains(needle.as_str()))
+    }
+
     fn push(&mut self, needle: String) {
         if !self.needles.contains(&needle) {
             self.needles.push(needle);
@@ -132,11 +146,26 @@ impl Redactor {
         self.needles.is_empty()
     }
 
+    /// Masks every secret in `text`.
+    ///
+    /// URLs carry secrets percent-encoded in many ways (`%2B` or `+`, `%3D` or `=`), more than
+    /// the registered encodings cover. So when the text still reveals a secret once
+    /// percent-decoded, the decoded text is masked and returned instead.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut result = Cow::Borrowed(text);
         for needle in &self.needles {
             if result.contains(needle.as_str()) {
                 result = Cow::Owned(result.replace(needle.as_str(), MASK));
+            }
+        }
+        if result.contains('%') {
+            let decoded = percent_encoding::percent_decode_str(&result).decode_utf8_lossy();
+            if self.reveals_secret(&decoded) {
+                let mut masked = decoded.into_owned();
+                for needle in &self.needles {
+                    masked = masked.replace(needle.as_str(), MASK);
+                }
+                return Cow::Owned(masked);
             }
         }
         result
@@ -199,6 +228,24 @@ mod tests {
             redactor.redact(text),
             format!("token {MASK}, cookie {MASK}, theme dark")
         );
+    }
+
+    #[test]
+    fn redactor_masks_other_url_encodings() {
+        let mut redactor = Redactor::new();
+        redactor.add("Ab+c/d=xyz");
+        redactor.add("p@ss:wd\"1");
+        let url = "https://h/x?t=Ab%2Bc/d%3Dxyz&u=p@ss:wd%221";
+        let redacted = redactor.redact(url);
+        assert!(!redacted.contains("xyz"), "{redacted}");
+        assert!(!redacted.contains("wd"), "{redacted}");
+    }
+
+    #[test]
+    fn short_secrets_are_not_masked() {
+        let mut redactor = Redactor::new();
+        assert!(!redactor.add("amp"));
+        assert_eq!(redactor.redact("&amp; example"), "&amp; example");
     }
 
     #[test]

@@ -216,7 +216,7 @@ fn fail_fast_skips_remaining_checks() {
         );
         assert_eq!(
             skipped.skip_reason.as_deref(),
-            Some("not run: --fail-fast stopped the run after check `ers` did not pass"),
+            Some("--fail-fast stopped the run after check `ers` did not pass"),
         );
     }
 }
@@ -275,7 +275,9 @@ fn dry_run_shows_capture_placeholders() {
         .arg("--dry-run")
         .execute();
     assert!(
-        finished.stdout.contains("size=captured:TOTAL"),
+        finished.stdout.contains(
+            "GET /ers/config/endpointgroup?page=1&size=${TOTAL}&sortasc=name  (with values captured at run time)"
+        ),
         "{}",
         finished.transcript()
     );
@@ -431,4 +433,137 @@ checks:
         "{error}"
     );
     assert!(error.contains("add `depends_on: [token]`"), "{error}");
+}
+
+#[test]
+fn empty_var_override_is_rejected() {
+    let finished = Gatecheck::run(&ise_suite(), "internal")
+        .ise_env("127.0.0.1:9")
+        .args(["--var", "ISE_HOST="])
+        .execute();
+    assert_eq!(finished.code, Some(2), "{}", finished.transcript());
+    assert!(
+        finished.stderr.contains("empty value in --var ISE_HOST="),
+        "{}",
+        finished.transcript()
+    );
+}
+
+#[test]
+fn base_url_without_host_is_rejected() {
+    let suite = r#"
+name: No host
+variables:
+  HOST: ""
+defaults:
+  base_url: https://${HOST}
+hints:
+  - id: any
+    title: Failed
+    explanation: See above.
+checks:
+  - id: ers
+    request: { url: /ers/config/endpointgroup }
+"#;
+    let finished = Gatecheck::run_text(suite, "default").execute();
+    assert_eq!(finished.code, Some(2), "{}", finished.transcript());
+    assert!(
+        finished.stderr.contains("invalid base URL `https://`"),
+        "{}",
+        finished.transcript()
+    );
+}
+
+#[test]
+fn secret_in_query_is_masked_everywhere() {
+    let suite = r#"
+name: Query secret
+variables:
+  TOKEN: { value: "Ab+c/d=xyz9 tail", secret: true }
+hints:
+  - id: any
+    title: Failed
+    explanation: See above.
+checks:
+  - id: token
+    request:
+      url: https://127.0.0.1:9/api
+      query: { t: "${TOKEN}" }
+"#;
+    let finished = Gatecheck::run_text(suite, "default").execute();
+    assert_eq!(finished.code, Some(1), "{}", finished.transcript());
+    let outputs = [
+        finished.stdout.clone(),
+        finished.stderr.clone(),
+        finished.junit(),
+        finished.markdown(),
+        finished.json(),
+    ];
+    for output in outputs {
+        assert!(!output.contains("xyz9"), "the secret leaked:\n{output}");
+    }
+}
+
+#[test]
+fn report_paths_checked_before_sending() {
+    let simulator = Simulator::start(Scenario::BadCredentials);
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["--junit", "same.out", "--json", "same.out"],
+            "--junit and --json both name same.out",
+        ),
+        (&["--json", "."], "--json . is a folder"),
+    ];
+    for (arguments, message) in cases {
+        let finished = Gatecheck::new()
+            .arg("run")
+            .arg(ise_suite())
+            .against(&simulator)
+            .args(arguments)
+            .execute();
+        assert_eq!(
+            finished.code,
+            Some(2),
+            "{arguments:?}: {}",
+            finished.transcript()
+        );
+        assert!(
+            finished.stderr.contains(message),
+            "{arguments:?}: {}",
+            finished.transcript()
+        );
+    }
+    let suite = ise_suite();
+    let finished = Gatecheck::new()
+        .arg("run")
+        .arg(&suite)
+        .against(&simulator)
+        .arg("--json")
+        .arg(&suite)
+        .execute();
+    assert_eq!(finished.code, Some(2), "{}", finished.transcript());
+    assert!(
+        finished.stderr.contains("would overwrite the suite file"),
+        "{}",
+        finished.transcript()
+    );
+    assert_eq!(simulator.failed_logins(), 0, "a request was sent");
+}
+
+#[test]
+fn short_secret_warns_and_keeps_reports_valid() {
+    let simulator = Simulator::start(Scenario::BadCredentials);
+    let finished = Gatecheck::run(&ise_suite(), "internal")
+        .against(&simulator)
+        .env("ISE_API_PASSWORD", "amp")
+        .execute();
+    assert!(
+        finished.stderr.contains(
+            "the value of secret variable `ISE_API_PASSWORD` is shorter than 4 characters"
+        ),
+        "{}",
+        finished.transcript()
+    );
+    finished.junit_report();
+    finished.results();
 }

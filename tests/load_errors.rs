@@ -1274,7 +1274,7 @@ checks:
     assert_help(
         &errors,
         diagnostic,
-        "valid keys here: `status`, `error`, `body`, `vantages`",
+        "valid keys here: `status`, `error`, `body`, `vantages`, `after_passed`, `after_failed`",
     );
     assert_error_count(&errors, 1);
 }
@@ -1780,7 +1780,7 @@ fn validate_warning_exits_zero() {
     );
     assert!(
         run.stdout
-            .contains("tests/fixtures/valid/unhinted-check.yaml: valid, 1 checks"),
+            .contains("tests/fixtures/valid/unhinted-check.yaml: valid, 1 check,"),
         "stdout:\n{}",
         run.stdout
     );

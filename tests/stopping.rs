@@ -136,7 +136,7 @@ fn deadline_stops_run_with_reports() {
         results.stopped.as_deref(),
         Some("the run deadline of 1s passed")
     );
-    assert_not_run(&results, "not run: the run deadline of 1s passed");
+    assert_not_run(&results, "the run deadline of 1s passed");
 }
 
 #[test]
@@ -154,7 +154,7 @@ fn sigterm_exits_143_with_reports() {
     );
     let results = read_reports(folder.path());
     assert_eq!(results.stopped.as_deref(), Some("terminated by SIGTERM"));
-    assert_not_run(&results, "not run: terminated by SIGTERM");
+    assert_not_run(&results, "terminated by SIGTERM");
 }
 
 #[test]

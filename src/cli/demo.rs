@@ -73,7 +73,13 @@ async fn run_scenario(
     let folder = out.join(scenario.name());
     let ca_file = folder.join("simulator-ca.pem");
     if let Err(error) = write_atomically(&ca_file, simulator.ca_pem().as_bytes()) {
-        eprintln!("error: {}", super::run::error_chain(&error));
+        let cause = std::error::Error::source(&error)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        eprintln!(
+            "error: cannot write the simulator's CA certificate to {}: {cause}",
+            ca_file.display()
+        );
         return Err(exit::INTERNAL);
     }
     let options = RunOptions {

@@ -162,23 +162,30 @@ async fn record(loaded: Loaded, draft: &Draft, messages: &Messages) -> Result<Ve
 
     let mut statuses = Vec::with_capacity(recorded.len());
     let mut failed = Vec::new();
+    let mut rejected = Vec::new();
     for entry in &recorded {
         match &entry.outcome {
-            RecordedOutcome::Status(status) => {
-                if *status == 401 {
-                    eprintln!(
-                        "warning: the server rejected the credentials of {} {} with 401, so \
-                         the check expects 401; check the user and password, and record again \
-                         only once they work, because each rejected login counts toward a lockout",
-                        entry.method, entry.url
-                    );
-                }
-                statuses.push(*status);
+            RecordedOutcome::Status(401) => {
+                rejected.push(format!("{} {}", entry.method, entry.url));
             }
+            RecordedOutcome::Status(status) => statuses.push(*status),
             RecordedOutcome::NoResponse { kind, .. } => {
                 failed.push(format!("{} {} ({kind})", entry.method, entry.url));
             }
         }
+    }
+    // A suite that expects 401 would pass exactly when the login fails, which is never what
+    // a runbook line means.
+    if !rejected.is_empty() {
+        eprintln!(
+            "error: the server rejected the credentials of {} with 401; nothing was written",
+            rejected.join(", ")
+        );
+        eprintln!(
+            "help: check the user and password in the curl line, and record again only once \
+             they work: each rejected login counts toward the account's lockout"
+        );
+        return Err(exit::FAILED);
     }
     if !failed.is_empty() {
         eprintln!(

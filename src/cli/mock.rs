@@ -9,6 +9,14 @@ pub async fn mock_ise(args: MockIseArgs) -> u8 {
             return exit::USAGE;
         }
     };
+    eprintln!(
+        "ISE simulator: scenario {scenario} ({}); API user {}",
+        scenario.description(),
+        args.user
+    );
+    if let Some(path) = &args.ca_out {
+        eprintln!("the CA certificate to trust goes to {}", path.display());
+    }
     let options = MockIseOptions {
         listen: args.listen,
         scenario,

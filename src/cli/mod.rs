@@ -67,9 +67,9 @@ enum Command {
     Init(InitArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the manual page (roff).
+    /// Print the manual page (roff) of gatecheck, or of one command.
     #[command(name = "man")]
-    Manual,
+    Manual(ManualArgs),
 }
 
 #[derive(Debug, Args)]
@@ -202,8 +202,8 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct MockIseArgs {
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:8443", value_name = "ADDR")]
+    /// IP address and port to listen on, such as 127.0.0.1:8443; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8443", value_name = "ADDR", value_parser = parse_listen)]
     listen: std::net::SocketAddr,
     /// Behaviour to simulate: healthy, ers-disabled, openapi-disabled, gateway-3.0,
     /// bad-credentials, locked-user, not-routed, not-mnt-node, csrf-enabled.
@@ -255,6 +255,12 @@ pub struct InitArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ManualArgs {
+    /// The command whose page to print, such as `run`; without it, the page of gatecheck.
+    command: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// Shell to complete for.
     shell: clap_complete::Shell,
@@ -290,7 +296,7 @@ pub fn main() -> ExitCode {
             Command::List(args) => list::list(args),
             Command::Init(args) => init::init(args).await,
             Command::Completions(args) => print_completions(args.shell),
-            Command::Manual => print_manual(),
+            Command::Manual(args) => print_manual(args.command.as_deref()),
         }
     });
     ExitCode::from(code)
@@ -302,8 +308,27 @@ fn print_completions(shell: clap_complete::Shell) -> u8 {
     exit::PASSED
 }
 
-fn print_manual() -> u8 {
-    let command = <Cli as clap::CommandFactory>::command();
+fn print_manual(name: Option<&str>) -> u8 {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    command.build();
+    let command = match name {
+        None => command,
+        Some(name) => {
+            let Some(subcommand) = command.find_subcommand(name).cloned() else {
+                let names: Vec<String> = command
+                    .get_subcommands()
+                    .map(|subcommand| subcommand.get_name().to_string())
+                    .collect();
+                eprintln!(
+                    "error: unknown command `{name}`; the commands are {}",
+                    names.join(", ")
+                );
+                return exit::USAGE;
+            };
+            // The page title `gatecheck-run` is what the main page's SEE ALSO names.
+            subcommand.name(format!("gatecheck-{name}"))
+        }
+    };
     let mut page = Vec::new();
     if let Err(error) = clap_mangen::Man::new(command).render(&mut page) {
         eprintln!("error: cannot render the manual page: {error}");
@@ -362,6 +387,11 @@ fn parse_size_arg(text: &str) -> Result<usize, String> {
     }
 }
 
+fn parse_listen(text: &str) -> Result<std::net::SocketAddr, String> {
+    text.parse().map_err(|_| {
+        format!("invalid address `{text}`: write an IP address and port, such as 127.0.0.1:8443 or [::1]:8443 (not a host name)")
+    })
+}
 
 fn parse_tls_version(text: &str) -> Result<crate::suite::TlsVersion, String> {
     crate::suite::TlsVersion::parse(text)

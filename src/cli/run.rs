@@ -1,5 +1,5 @@
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{RunArgs, exit, print_flush};
@@ -56,15 +56,22 @@ pub async fn run(args: RunArgs) -> u8 {
         eprintln!("error: {message}");
         return exit::USAGE;
     }
-    let env = |name: &str| std::env::var(name).ok();
-    if args.dry_run {
-        return dry_run(&loaded.suite, &options, &env);
-    }
     let paths = ReportPaths {
         junit: args.junit,
         markdown: args.markdown,
         json: args.json,
     };
+    let env = |name: &str| std::env::var(name).ok();
+    if args.dry_run {
+        if paths != ReportPaths::default() {
+            eprintln!("note: a dry run writes no reports");
+        }
+        return dry_run(&loaded.suite, &options, &env);
+    }
+    if let Err(message) = check_report_paths(&args.suite, &paths) {
+        eprintln!("error: {message}");
+        return exit::USAGE;
+    }
     let (handle, stop) = run::stop::channel();
     listen_for_signals(handle.clone());
     if let Some(deadline) = args.deadline {
@@ -164,6 +171,9 @@ pub async fn run_suite(
             return Err(exit::USAGE);
         }
     };
+    for warning in &plan.warnings {
+        eprintln!("warning: {warning}");
+    }
     let clients = match Clients::new(plan.client_settings()) {
         Ok(clients) => clients,
         Err(error) => {
@@ -247,9 +257,10 @@ fn dry_run(suite: &Suite, options: &RunOptions, env: &dyn Fn(&str) -> Option<Str
         }
     };
     let redactor = &plan.redactor;
+    let count = plan.checks.len();
     let mut text = format!(
-        "dry run: {} checks at vantage {}; nothing is sent\n",
-        plan.checks.len(),
+        "dry run: {count} check{} at vantage {}; nothing is sent\n",
+        if count == 1 { "" } else { "s" },
         plan.vantage.name
     );
     for planned in &plan.checks {
@@ -262,7 +273,18 @@ fn dry_run(suite: &Suite, options: &RunOptions, env: &dyn Fn(&str) -> Option<Str
         if !check.depends_on.is_empty() {
             text.push_str(&format!("# after: {}\n", check.depends_on.join(", ")));
         }
-        text.push_str(&format!("{} {}\n", request.method, request.url));
+        // A URL built from captured values does not exist yet; the suite's form shows where
+        // they go.
+        let url = request.url.to_string();
+        if url.contains("captured:") {
+            text.push_str(&format!(
+                "{} {}  (with values captured at run time)\n",
+                request.method,
+                check.request.written_url()
+            ));
+        } else {
+            text.push_str(&format!("{} {url}\n", request.method));
+        }
         if request.basic_auth.is_some() {
             text.push_str(&format!("authorization: Basic {}\n", crate::secret::MASK));
         }
@@ -298,4 +320,59 @@ fn read_baseline(path: &Path, suite: &Suite) -> Result<RunResults, String> {
         ));
     }
     Ok(results)
+}
+
+/// Checks the report paths before anything is sent, so that a run does not spend its logins
+/// and then fail to write, or overwrite the suite or one report with another.
+fn check_report_paths(suite: &Path, paths: &ReportPaths) -> Result<(), String> {
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let requested: Vec<(&str, &PathBuf)> = [
+        ("--junit", &paths.junit),
+        ("--markdown", &paths.markdown),
+        ("--json", &paths.json),
+    ]
+    .into_iter()
+    .filter_map(|(option, path)| Some((option, path.as_ref()?)))
+    .collect();
+    for (index, (option, path)) in requested.iter().enumerate() {
+        if absolute(path) == absolute(suite) {
+            return Err(format!(
+                "{option} {} would overwrite the suite file; choose another path",
+                path.display()
+            ));
+        }
+        if let Some((other, _)) = requested[..index]
+            .iter()
+            .find(|(_, earlier)| absolute(earlier) == absolute(path))
+        {
+            return Err(format!(
+                "{other} and {option} both name {}; give each report its own path",
+                path.display()
+            ));
+        }
+        if path.is_dir() {
+            return Err(format!(
+                "{option} {} is a folder; name a file in it, such as {}",
+                path.display(),
+                path.join("report").display()
+            ));
+        }
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if let Err(error) = std::fs::create_dir_all(&folder).and_then(|()| {
+            tempfile::Builder::new()
+                .prefix(".gatecheck-write-test")
+                .tempfile_in(&folder)
+                .map(drop)
+        }) {
+            return Err(format!(
+                "cannot write {option} {} in {}: {error}",
+                path.display(),
+                folder.display()
+            ));
+        }
+    }
+    Ok(())
 }

@@ -34,10 +34,11 @@ pub fn validate(args: ValidateArgs) -> u8 {
             .iter()
             .map(|v| v.name.as_str())
             .collect();
+        let count = loaded.suite.checks.len();
         print_flush(&format!(
-            "{}: valid, {} checks, vantages {}\n",
+            "{}: valid, {count} check{}, vantages {}\n",
             path.display(),
-            loaded.suite.checks.len(),
+            if count == 1 { "" } else { "s" },
             vantages.join(", ")
         ));
     }

@@ -49,10 +49,9 @@ pub enum ReportError {
 /// Renders and writes every report that `paths` requests, and returns the paths written, in
 /// the order JUnit, Markdown, JSON.
 ///
-/// Every string in `runs` is redacted before rendering, and the rendered text once more before
-/// writing, although the results should already be redacted. The first pass catches secrets
-/// that XML or JSON escaping would hide from the second. The second pass catches text that a
-/// format adds around the results.
+/// Every string in `runs` is redacted before rendering, although the results should already
+/// be redacted; this pass also catches secrets that XML or JSON escaping would hide. The
+/// Markdown, plain text, is redacted once more after rendering.
 ///
 /// The JSON report requires exactly one run. That is checked before any file is written, so an
 /// error leaves no partial set of reports behind.
@@ -68,8 +67,11 @@ pub fn write_reports(
     let runs = redact::redact_runs(runs, redactor);
     let mut written = Vec::new();
 
+    // JUnit and JSON are written without a pass over the rendered text: replacing text there
+    // could cut through markup (`&amp;`) or a key, and every string they carry was redacted
+    // field by field above.
     if let Some(path) = &paths.junit {
-        write_redacted(path, &junit::render(&runs), redactor)?;
+        write_atomically(path, junit::render(&runs).as_bytes())?;
         written.push(path.clone());
     }
     if let Some(path) = &paths.markdown {
@@ -77,7 +79,7 @@ pub fn write_reports(
         written.push(path.clone());
     }
     if let (Some(path), [run]) = (&paths.json, runs.as_slice()) {
-        write_redacted(path, &json::render(run), redactor)?;
+        write_atomically(path, json::render(run).as_bytes())?;
         written.push(path.clone());
     }
 

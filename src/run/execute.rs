@@ -227,13 +227,13 @@ async fn run_planned(
     // dependencies finished, so that waiting checks do not hold the slots they wait for.
     let _permit = run.semaphore.acquire().await.ok();
     if let Some(reason) = run.stop.reason() {
-        return skipped(run, position, format!("not run: {reason}"));
+        return skipped(run, position, reason.to_string());
     }
     if let Some(failed) = lock(&run.stopped_by).clone() {
         return skipped(
             run,
             position,
-            format!("not run: --fail-fast stopped the run after check `{failed}` did not pass"),
+            format!("--fail-fast stopped the run after check `{failed}` did not pass"),
         );
     }
 
@@ -245,7 +245,7 @@ async fn run_planned(
                 reason = run.stop.stopped() => skipped(
                     run,
                     position,
-                    format!("not run: {reason} before the response arrived"),
+                    format!("{reason} before the response arrived"),
                 ),
             }
         }

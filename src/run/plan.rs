@@ -66,6 +66,10 @@ pub enum PlanError {
     UnknownOverride { name: String, valid: Vec<String> },
     #[error("invalid --var `{0}`: write NAME=VALUE")]
     InvalidOverride(String),
+    #[error("empty value in --var {0}=: give the variable a value")]
+    EmptyOverride(String),
+    #[error("invalid base URL `{url}`: {reason}")]
+    InvalidBaseUrl { url: String, reason: String },
     #[error("unknown check `{name}` in --check; {}", suggest(.name, .valid, "this suite's checks are"))]
     UnknownCheck { name: String, valid: Vec<String> },
     #[error("no check has tag `{name}` (from --tag); {}", suggest(.name, .valid, "the suite's tags are"))]
@@ -90,6 +94,7 @@ pub enum PlanError {
 pub struct MissingVariable {
     pub name: String,
     pub env: String,
+    pub secret: bool,
 }
 
 fn suggest(name: &str, valid: &[String], intro: &str) -> String {
@@ -105,9 +110,15 @@ fn missing_message(missing: &[MissingVariable]) -> String {
     missing
         .iter()
         .map(|variable| {
+            // A secret on the command line would stay in the shell history and show in `ps`.
+            let alternative = if variable.secret {
+                String::new()
+            } else {
+                format!(" or pass --var {}=VALUE", variable.name)
+            };
             format!(
-                "missing variable `{}`: set the environment variable {} or pass --var {}=VALUE",
-                variable.name, variable.env, variable.name
+                "missing variable `{}`: the environment variable {} is unset or empty; set it{alternative}",
+                variable.name, variable.env
             )
         })
         .collect::<Vec<_>>()
@@ -136,6 +147,8 @@ pub struct Plan {
     network: NetworkOptions,
     /// Proxy variables of the environment, read once when the run was planned.
     proxy_environment: HashMap<&'static str, String>,
+    /// Problems that do not stop the run, for the console.
+    pub warnings: Vec<String>,
 }
 
 /// Environment variables that choose a proxy.
@@ -211,7 +224,11 @@ pub fn plan(
             })?,
         None => suite.vantages[0].clone(),
     };
-    let (values, redactor) = resolve_variables(suite, options, env)?;
+    let ResolvedVariables {
+        values,
+        redactor,
+        warnings,
+    } = resolve_variables(suite, options, env)?;
     let render = |template: &Template| template.render(&values);
     let base_url = match &options.network.base_url {
         Some(base_url) => Some(base_url.clone()),
@@ -222,6 +239,19 @@ pub fn plan(
             .or(suite.defaults.base_url.as_ref())
             .map(render),
     };
+    if let Some(base_url) = &base_url {
+        let invalid = |reason: &str| PlanError::InvalidBaseUrl {
+            url: redactor.redact_owned(base_url.clone()),
+            reason: reason.to_string(),
+        };
+        // Without a host, the first path segment would become one: `https://` joined to
+        // `/ers/config` sends the request, and the credentials, to a host named `ers`.
+        match Url::parse(base_url) {
+            Ok(url) if url.host_str().is_some_and(|host| !host.is_empty()) => {}
+            Ok(_) => return Err(invalid("it names no host; check the variables it uses")),
+            Err(error) => return Err(invalid(&error.to_string())),
+        }
+    }
     let selected = select(suite, options)?;
     let proxy_environment: HashMap<&'static str, String> = PROXY_VARIABLES
         .iter()
@@ -291,6 +321,7 @@ pub fn plan(
         base_url,
         network: options.network.clone(),
         proxy_environment,
+        warnings,
     })
 }
 
@@ -393,7 +424,7 @@ fn resolve_variables(
     suite: &Suite,
     options: &RunOptions,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(HashMap<String, String>, Redactor), PlanError> {
+) -> Result<ResolvedVariables, PlanError> {
     let mut overrides: HashMap<&str, &str> = HashMap::new();
     for (name, value) in &options.vars {
         if suite.variable(name).is_none() {
@@ -402,11 +433,15 @@ fn resolve_variables(
                 valid: suite.variables.iter().map(|v| v.name.clone()).collect(),
             });
         }
+        if value.is_empty() {
+            return Err(PlanError::EmptyOverride(name.clone()));
+        }
         overrides.insert(name, value);
     }
     let mut values = HashMap::new();
     let mut redactor = Redactor::new();
     let mut missing = Vec::new();
+    let mut warnings = Vec::new();
     for variable in &suite.variables {
         let value = match (overrides.get(variable.name.as_str()), &variable.source) {
             (Some(value), _) => Some(value.to_string()),
@@ -423,18 +458,34 @@ fn resolve_variables(
             missing.push(MissingVariable {
                 name: variable.name.clone(),
                 env,
+                secret: variable.secret,
             });
             continue;
         };
-        if variable.secret {
-            redactor.add(&value);
+        if variable.secret && !redactor.add(&value) {
+            warnings.push(format!(
+                "the value of secret variable `{}` is shorter than {} characters, so it is not masked in outputs: it cannot be told apart from ordinary text",
+                variable.name,
+                crate::secret::MIN_SECRET_CHARS
+            ));
         }
         values.insert(variable.name.clone(), value);
     }
     if !missing.is_empty() {
         return Err(PlanError::MissingVariables(missing));
     }
-    Ok((values, redactor))
+    Ok(ResolvedVariables {
+        values,
+        redactor,
+        warnings,
+    })
+}
+
+/// Variable values, the redactor that masks the secret ones, and warnings about them.
+struct ResolvedVariables {
+    values: HashMap<String, String>,
+    redactor: Redactor,
+    warnings: Vec<String>,
 }
 
 /// Splits `--var NAME=VALUE`.

@@ -1209,9 +1209,7 @@ impl SuiteLoader<'_> {
         if is_path {
             return self.path_matcher(node);
         }
-        let fields =
-            self.reader
-                .fields(node, "a body matcher", &["contains", "regex", "equals"])?;
+        let fields = self.reader.fields(node, "a body matcher", MATCHER_KINDS)?;
         let kinds: Vec<&str> = ["contains", "regex", "equals"]
             .into_iter()
             .filter(|kind| fields.has(kind))
