@@ -21,7 +21,8 @@ pub struct Evidence<'a> {
 }
 
 /// Outcomes of checks at other vantages, from the JSON results of earlier runs (`--baseline`)
-/// or of the runs being merged.
+/// or of the runs being merged. Hint rules with `after_passed` or `after_failed` match only on
+/// outcomes recorded here, so an empty history never matches them.
 #[derive(Clone, Debug, Default)]
 pub struct History {
     /// Check id → vantage → outcome.
@@ -97,7 +98,18 @@ fn matches(rule: &HintRule, check_id: &str, vantage: &str, evidence: &Evidence<'
             _ => return false,
         }
     }
-    true
+    let outcome_at = |other: &str| {
+        // The check being diagnosed did not pass here, whatever an older run recorded.
+        if other == vantage {
+            Some(Outcome::Failed)
+        } else {
+            evidence.history.outcome(check_id, other)
+        }
+    };
+    let passed = |other: &String| outcome_at(other) == Some(Outcome::Passed);
+    let failed =
+        |other: &String| matches!(outcome_at(other), Some(Outcome::Failed | Outcome::Error));
+    when.after_passed.iter().all(passed) && when.after_failed.iter().all(failed)
 }
 
 fn to_diagnosis(rule: &HintRule, source: DiagnosisSource) -> Diagnosis {
@@ -278,5 +290,138 @@ fn builtin_for_error(kind: ErrorKind) -> (&'static str, &'static str, &'static s
             "The request failed before a response arrived. The error message above has the \
              details.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::suite::{LoadError, Suite, load_str};
+
+    const SUITE: &str = r#"
+name: demo
+vantages: [internal, external]
+checks:
+  - id: ers
+    request:
+      url: https://ise.example.com/ers
+hints:
+  - id: blocked
+    when:
+      status: 302
+      after_passed: [internal]
+    title: Blocked on the way in
+    explanation: The check passed from inside.
+  - id: inherited
+    when:
+      status: 302
+      after_failed: [internal]
+    title: Fails from inside too
+    explanation: Fix the inside first.
+"#;
+
+    fn suite(text: &str) -> Result<Suite, LoadError> {
+        load_str(Path::new("demo.yaml"), text).map(|loaded| loaded.suite)
+    }
+
+    fn run_at(vantage: &str, outcome: Outcome) -> RunResults {
+        let value = serde_json::json!({
+            "format": crate::results::FORMAT,
+            "format_version": crate::results::FORMAT_VERSION,
+            "gatecheck_version": "0",
+            "suite": { "id": "demo", "name": "demo", "path": "demo.yaml" },
+            "vantage": { "name": vantage },
+            "target": "",
+            "host": "runner",
+            "started_at": "",
+            "finished_at": "",
+            "duration_ms": 0,
+            "insecure": false,
+            "summary": { "total": 1, "passed": 0, "failed": 0, "errors": 0, "skipped": 0 },
+            "checks": [{
+                "id": "ers",
+                "name": "ers",
+                "outcome": outcome,
+                "request": { "method": "GET", "url": "https://ise.example.com/ers" },
+                "expected_status": "2xx",
+                "duration_ms": 0,
+            }],
+        });
+        serde_json::from_value(value).expect("the results are valid")
+    }
+
+    /// Returns the id of the diagnosis of a 302 for `ers` at `external`.
+    fn diagnosis_id(history: &History) -> String {
+        let suite = suite(SUITE).expect("the suite loads");
+        let evidence = Evidence {
+            status: Some(302),
+            error: None,
+            body: None,
+            history,
+        };
+        diagnose(&suite.checks[0], &suite.hints, "external", &evidence).id
+    }
+
+    #[test]
+    fn after_passed_matches_pass() {
+        let history = History::from_runs(&[run_at("internal", Outcome::Passed)]);
+        assert_eq!(diagnosis_id(&history), "blocked");
+    }
+
+    #[test]
+    fn after_failed_matches_error() {
+        let history = History::from_runs(&[run_at("internal", Outcome::Error)]);
+        assert_eq!(diagnosis_id(&history), "inherited");
+    }
+
+    #[test]
+    fn skipped_matches_neither() {
+        let history = History::from_runs(&[run_at("internal", Outcome::Skipped)]);
+        assert_eq!(diagnosis_id(&history), "builtin.status.3xx");
+    }
+
+    #[test]
+    fn empty_history_matches_neither() {
+        assert_eq!(diagnosis_id(&History::default()), "builtin.status.3xx");
+    }
+
+    #[test]
+    fn own_vantage_counts_as_failed() {
+        // An older run from the same vantage passed, but the check fails there now.
+        let history = History::from_runs(&[run_at("external", Outcome::Passed)]);
+        let suite = suite(&SUITE.replace("after_passed: [internal]", "after_passed: [external]"))
+            .expect("the suite loads");
+        let evidence = Evidence {
+            status: Some(302),
+            error: None,
+            body: None,
+            history: &history,
+        };
+        let diagnosis = diagnose(&suite.checks[0], &suite.hints, "external", &evidence);
+        assert_eq!(diagnosis.id, "builtin.status.3xx");
+    }
+
+    #[test]
+    fn unknown_vantage_suggests_name() {
+        let error = suite(&SUITE.replace("after_passed: [internal]", "after_passed: [internl]"))
+            .expect_err("the suite is invalid")
+            .to_string();
+        assert!(error.contains("unknown vantage `internl`"), "{error}");
+        assert!(error.contains("did you mean `internal`?"), "{error}");
+    }
+
+    #[test]
+    fn vantage_in_both_lists_rejected() {
+        let text = SUITE.replace(
+            "after_failed: [internal]",
+            "after_failed: [internal]\n      after_passed: [internal]",
+        );
+        let error = suite(&text).expect_err("the suite is invalid").to_string();
+        assert!(
+            error.contains("vantage `internal` is in both `after_passed` and `after_failed`"),
+            "{error}"
+        );
     }
 }

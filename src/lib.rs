@@ -6,6 +6,7 @@ pub mod cli;
 pub mod diagnose;
 pub mod error_kind;
 pub mod init;
+pub mod merge;
 pub mod mock_ise;
 pub mod report;
 pub mod results;

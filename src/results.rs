@@ -150,6 +150,19 @@ pub struct CheckResult {
     /// How the request went out; absent for checks that were not sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<ConnectionInfo>,
+    /// Earlier attempts of a check with `retries`, oldest first; the result itself is the last
+    /// attempt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<Attempt>,
+}
+
+/// An attempt of a check that was sent again.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Attempt {
+    pub outcome: Outcome,
+    /// The status code or error kind it got.
+    pub got: String,
+    pub duration_ms: u64,
 }
 
 /// How a request went out and where it arrived.
@@ -165,6 +178,32 @@ pub struct ConnectionInfo {
     /// arrived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_address: Option<String>,
+    /// The negotiated TLS version, `TLS 1.2` or `TLS 1.3`; absent for plain HTTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_version: Option<String>,
+    /// The server's leaf certificate; absent for plain HTTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateInfo>,
+    /// Set when the request's TLS handshake failed: whether `tls_version` and `certificate`
+    /// come from a second handshake that accepted any certificate, or why they are missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_note: Option<String>,
+}
+
+/// The details of a certificate that explain most TLS failures.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CertificateInfo {
+    /// Distinguished name in certificate order, such as `O=Example, CN=api.example.com`.
+    pub subject: String,
+    pub issuer: String,
+    /// Subject alternative names: DNS names and IP addresses, as the certificate lists them.
+    #[serde(default)]
+    pub sans: Vec<String>,
+    /// RFC 3339 timestamps, UTC.
+    pub not_before: String,
+    pub not_after: String,
+    /// Whole days from the check to `not_after`, rounded down, so negative once expired.
+    pub days_left: i64,
 }
 
 impl CheckResult {

@@ -52,6 +52,7 @@ fn passed_check() -> CheckResult {
         diagnosis: None,
         insecure: true,
         connection: None,
+        attempts: Vec::new(),
     }
 }
 
@@ -94,6 +95,7 @@ fn failed_check() -> CheckResult {
         }),
         insecure: false,
         connection: None,
+        attempts: Vec::new(),
     }
 }
 
@@ -127,6 +129,7 @@ fn errored_check() -> CheckResult {
         }),
         insecure: false,
         connection: None,
+        attempts: Vec::new(),
     }
 }
 
@@ -147,6 +150,7 @@ fn skipped_check() -> CheckResult {
         diagnosis: None,
         insecure: false,
         connection: None,
+        attempts: Vec::new(),
     }
 }
 
@@ -612,6 +616,39 @@ fn schema_accepts_report() {
         .expect("the schema compiles");
     let report: serde_json::Value =
         serde_json::from_str(&json::render(&sample_run())).expect("the report is JSON");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|error| format!("{}: {error}", error.instance_path()))
+        .collect();
+    assert_eq!(errors, Vec::<String>::new());
+}
+
+#[test]
+fn schema_accepts_tls_evidence() {
+    use gatecheck::results::{CertificateInfo, ConnectionInfo};
+
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema())
+        .expect("the schema compiles");
+    let mut run = sample_run();
+    run.checks[2].connection = Some(ConnectionInfo {
+        proxy: Some("http://proxy-user:********@proxy.example.test:3128".to_string()),
+        proxy_source: "vantage external".to_string(),
+        remote_address: None,
+        tls_version: Some("TLS 1.3".to_string()),
+        certificate: Some(CertificateInfo {
+            subject: "CN=ise.example.test".to_string(),
+            issuer: "O=Example, CN=Example CA".to_string(),
+            sans: vec!["ise.example.test".to_string(), "192.0.2.10".to_string()],
+            not_before: "2025-01-01T00:00:00Z".to_string(),
+            not_after: "2025-06-01T00:00:00Z".to_string(),
+            days_left: -3,
+        }),
+        tls_note: Some("From a second handshake that accepted any certificate.".to_string()),
+    });
+    let report: serde_json::Value =
+        serde_json::from_str(&json::render(&run)).expect("the report is JSON");
     let errors: Vec<String> = validator
         .iter_errors(&report)
         .map(|error| format!("{}: {error}", error.instance_path()))

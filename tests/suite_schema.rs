@@ -18,9 +18,10 @@ const UPDATE_VARIABLE: &str = "GATECHECK_UPDATE_SCHEMA";
 /// The loader's accepted keys, which the schema must match.
 mod loader {
     pub use gatecheck::suite::load::{
-        AUTH_KEYS, BASIC_KEYS, CAPTURE_KEYS, CAPTURE_SOURCES, CHECK_KEYS, DEFAULTS_KEYS,
-        EXPECT_KEYS, HEADER_MATCH_KEYS, HINT_KEYS, MATCHER_KINDS, METHODS, PATH_MATCHER_KEYS,
-        REQUEST_KEYS, SUITE_KEYS, TLS_KEYS, VANTAGE_KEYS, VARIABLE_KEYS, WHEN_KEYS,
+        AUTH_KEYS, BASIC_KEYS, CAPTURE_KEYS, CAPTURE_SOURCES, CERTIFICATE_KEYS, CHECK_KEYS,
+        DEFAULTS_KEYS, EXPECT_KEYS, HEADER_MATCH_KEYS, HINT_KEYS, MATCHER_KINDS, METHODS,
+        PATH_MATCHER_KEYS, REQUEST_KEYS, RETRIES_KEYS, SUITE_KEYS, TLS_KEYS, VANTAGE_KEYS,
+        VARIABLE_KEYS, WHEN_KEYS,
     };
 }
 
@@ -123,8 +124,10 @@ fn fixed_mappings() -> Vec<(&'static str, BTreeSet<String>)> {
         ("VantageDefinition", names(loader::VANTAGE_KEYS)),
         ("Check", names(loader::CHECK_KEYS)),
         ("Capture", names(loader::CAPTURE_KEYS)),
+        ("Retries", names(loader::RETRIES_KEYS)),
         ("Request", names(loader::REQUEST_KEYS)),
         ("Expect", names(loader::EXPECT_KEYS)),
+        ("CertificateExpectation", names(loader::CERTIFICATE_KEYS)),
         ("HeaderMatch", names(loader::HEADER_MATCH_KEYS)),
         ("ContainsMatcher", names(&["contains"])),
         ("RegexMatcher", names(&["regex"])),
@@ -361,6 +364,14 @@ fn validator_rejects_misspelled_key() {
 /// Suites that gatecheck rejects, each for one reason that the schema can express too.
 const REJECTED: &[(&str, &str)] = &[
     (
+        "certificate-empty",
+        "name: t\nchecks: [{ id: a, request: { url: /a }, expect: { certificate: {} } }]\n",
+    ),
+    (
+        "certificate-negative-days",
+        "name: t\nchecks: [{ id: a, request: { url: /a }, expect: { certificate: { min_days_left: -1 } } }]\n",
+    ),
+    (
         "value-and-env",
         "name: t\nvariables: { A: { value: x, env: A } }\nchecks: [{ id: a, request: { url: /a } }]\n",
     ),
@@ -461,6 +472,10 @@ const REJECTED: &[(&str, &str)] = &[
 
 /// Suites that gatecheck accepts although they are written in less usual ways.
 const ACCEPTED: &[(&str, &str)] = &[
+    (
+        "certificate-conditions",
+        "name: t\nchecks: [{ id: a, request: { url: /a }, expect: { certificate: { min_days_left: 30, issuer: 'CN=.* CA', subject: CN=api, san_contains: api.example.com } } }]\n",
+    ),
     (
         "lowercase-method",
         "name: t\nchecks: [{ id: a, request: { url: /a, method: post } }]\n",

@@ -1,6 +1,7 @@
 //! Evaluating a check's expectations against the response it got.
 
 pub mod capture;
+pub mod certificate;
 pub mod xpath;
 
 use std::borrow::Cow;
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 
-use crate::results::ExpectationFailure;
+use crate::results::{CertificateInfo, ExpectationFailure};
 use crate::suite::{BodyMatcher, Expectations, TextMatcher, ValuePredicate};
 use xpath::XmlDocument;
 
@@ -23,10 +24,12 @@ pub struct Response<'a> {
     pub body: &'a [u8],
     pub body_truncated: bool,
     pub duration: Duration,
+    /// The server's leaf certificate; `None` for plain HTTP.
+    pub certificate: Option<&'a CertificateInfo>,
 }
 
 /// Returns the expectations that did not hold, in the order the suite lists them: status,
-/// headers, body matchers, duration.
+/// headers, body matchers, duration, certificate.
 pub fn evaluate(expect: &Expectations, response: &Response<'_>) -> Vec<ExpectationFailure> {
     let mut failures = Vec::new();
     if !expect.status.matches(response.status) {
@@ -88,6 +91,9 @@ pub fn evaluate(expect: &Expectations, response: &Response<'_>) -> Vec<Expectati
             expected: format!("at most {} ms", limit.as_millis()),
             actual: format!("{} ms", response.duration.as_millis()),
         });
+    }
+    if let Some(expectation) = &expect.certificate {
+        failures.extend(certificate::evaluate(expectation, response.certificate));
     }
     failures
 }

@@ -1,7 +1,102 @@
-use super::{MergeArgs, exit};
+use std::path::PathBuf;
+
+use super::run::error_chain;
+use super::{MergeArgs, exit, print_flush};
+use crate::merge::{self, MergeError, format::MergedResults};
+use crate::report::{self, ReportError, ReportPaths};
+use crate::secret::Redactor;
 
 pub fn merge(args: MergeArgs) -> u8 {
-    let _ = args;
-    eprintln!("error: `gatecheck merge` is not built yet");
-    exit::INTERNAL
+    let merged = match combine(&args) {
+        Ok(merged) => merged,
+        Err(error) => {
+            eprintln!("error: {}", error_chain(&error));
+            return exit::USAGE;
+        }
+    };
+    print_flush(&summary(&merged));
+
+    match write_reports(&merged, &args) {
+        Ok(written) => {
+            for path in written {
+                print_flush(&format!("wrote {}\n", path.display()));
+            }
+        }
+        Err(error) => {
+            eprintln!("error: {}", error_chain(&error));
+            return exit::INTERNAL;
+        }
+    }
+    if merged.is_success() {
+        exit::PASSED
+    } else {
+        exit::FAILED
+    }
+}
+
+fn combine(args: &MergeArgs) -> Result<MergedResults, MergeError> {
+    let inputs = merge::read_inputs(&args.results)?;
+    merge::check_inputs(&inputs)?;
+    let choice = merge::choose_suite(args.suite.as_deref(), &inputs)?;
+    let suite_path = choice.suite.as_ref().map(|suite| suite.path.clone());
+    merge::combine(
+        inputs,
+        choice.suite.as_ref(),
+        suite_path.as_deref(),
+        choice.notes,
+    )
+}
+
+/// Formats one line per vantage in order, then the vantage to look at first.
+fn summary(merged: &MergedResults) -> String {
+    let width = merged
+        .vantages
+        .iter()
+        .map(|vantage| vantage.name.len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::new();
+    for vantage in &merged.vantages {
+        let summary = &vantage.summary;
+        text.push_str(&format!(
+            "{:width$}  {} passed, {} failed, {} errors, {} skipped  ({})\n",
+            vantage.name,
+            summary.passed,
+            summary.failed,
+            summary.errors,
+            summary.skipped,
+            vantage.host
+        ));
+    }
+    match &merged.diagnosis.first_failing_vantage {
+        Some(vantage) => text.push_str(&format!(
+            "first failing vantage: {vantage}; look there first\n"
+        )),
+        None => text.push_str("every check passed at every vantage\n"),
+    }
+    for note in &merged.notes {
+        text.push_str(&format!("note: {note}\n"));
+    }
+    text
+}
+
+/// Writes the requested reports and returns their paths, in the order JUnit, Markdown, JSON.
+///
+/// The results were redacted when each run wrote them, and merging adds only suite text, so
+/// there is no secret left to mask here.
+fn write_reports(merged: &MergedResults, args: &MergeArgs) -> Result<Vec<PathBuf>, ReportError> {
+    let junit_only = ReportPaths {
+        junit: args.junit.clone(),
+        ..ReportPaths::default()
+    };
+    let mut written = report::write_reports(&merged.runs, &junit_only, &Redactor::new())?;
+    if let Some(path) = &args.markdown {
+        report::write_atomically(path, merge::markdown::render(merged).as_bytes())?;
+        written.push(path.clone());
+    }
+    if let Some(path) = &args.json {
+        report::write_atomically(path, merge::format::render(merged).as_bytes())?;
+        written.push(path.clone());
+    }
+    Ok(written)
 }

@@ -9,6 +9,7 @@ use std::ffi::OsStr;
 use std::fmt::Write as _;
 
 use super::text::{format_check_count, format_counts, format_duration, one_line, visible_controls};
+use super::tls::tls_lines;
 use crate::results::{CheckResult, Outcome, RunResults};
 
 /// Width of the column that shows the status code or error kind, long enough for most error
@@ -178,6 +179,19 @@ pub fn check_line(check: &CheckResult, id_width: usize, styles: &Styles) -> Stri
         let reason = format!("(skipped: {})", one_line(reason));
         let _ = write!(line, " {}", styles.paint(Style::Dim, &reason));
     }
+    if !check.attempts.is_empty() {
+        let earlier: Vec<String> = check
+            .attempts
+            .iter()
+            .map(|attempt| one_line(&attempt.got))
+            .collect();
+        let note = format!(
+            "(attempt {}; earlier attempts got {})",
+            check.attempts.len() + 1,
+            earlier.join(", ")
+        );
+        let _ = write!(line, " {}", styles.paint(Style::Warning, &note));
+    }
     if check.insecure {
         let _ = write!(
             line,
@@ -247,6 +261,23 @@ fn write_problem(text: &mut String, check: &CheckResult, styles: &Styles) {
     );
     let _ = writeln!(text, "  {}", styles.outcome(check.outcome, &title));
     let _ = writeln!(text, "    {}", one_line(&check.request.line()));
+    if let Some(connection) = &check.connection {
+        let mut route = match &connection.proxy {
+            Some(proxy) => format!(
+                "via proxy {} ({})",
+                one_line(proxy),
+                one_line(&connection.proxy_source)
+            ),
+            None => format!("no proxy ({})", one_line(&connection.proxy_source)),
+        };
+        if let Some(address) = &connection.remote_address {
+            route.push_str(&format!(", connected to {}", one_line(address)));
+        }
+        let _ = writeln!(text, "    {}", styles.paint(Style::Dim, &route));
+    }
+    for (label, line) in tls_lines(check.connection.as_ref()) {
+        let _ = writeln!(text, "    {label}: {}", one_line(&line));
+    }
 
     if let Some(response) = &check.response {
         let _ = writeln!(

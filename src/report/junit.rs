@@ -17,6 +17,7 @@ use quick_junit::{
 };
 
 use super::text::visible_controls;
+use super::tls::tls_lines;
 use crate::results::{CheckResult, Outcome, RunResults};
 
 /// Renders one `<testsuite>` per run inside a `<testsuites name="gatecheck">` root.
@@ -166,6 +167,28 @@ fn push_exchange(text: &mut String, check: &CheckResult) {
 fn system_out(check: &CheckResult) -> String {
     let mut text = check.request.line();
     text.push('\n');
+    if let Some(connection) = &check.connection {
+        match &connection.proxy {
+            Some(proxy) => {
+                text.push_str(&format!("proxy: {proxy} ({})\n", connection.proxy_source))
+            }
+            None => text.push_str(&format!("proxy: none ({})\n", connection.proxy_source)),
+        }
+        if let Some(address) = &connection.remote_address {
+            text.push_str(&format!("connected to: {address}\n"));
+        }
+    }
+    for (label, line) in tls_lines(check.connection.as_ref()) {
+        text.push_str(&format!("{label}: {line}\n"));
+    }
+    for (number, attempt) in check.attempts.iter().enumerate() {
+        text.push_str(&format!(
+            "attempt {}: {} ({})\n",
+            number + 1,
+            attempt.got,
+            attempt.outcome.as_str()
+        ));
+    }
 
     match (&check.response, &check.error, &check.skip_reason) {
         (Some(response), _, _) => {

@@ -11,7 +11,11 @@
 
 use std::fmt::Write as _;
 
-use super::text::{format_check_count, format_counts, format_duration, visible_controls};
+use super::text::{format_check_count, format_duration, visible_controls};
+use super::tls::tls_lines;
+
+/// Shared with the merged report, which prints the same counts per vantage.
+pub(crate) use super::text::format_counts;
 use crate::results::{CheckResult, Outcome, ResponseInfo, RunResults};
 
 /// Renders a document titled after the suites, with one section per run.
@@ -147,10 +151,22 @@ fn write_checks_table(text: &mut String, run: &RunResults) {
             Outcome::Error => "⚠️ error",
             Outcome::Skipped => "⏭️ skipped",
         };
-        let got_cell = match (check.outcome, &check.skip_reason) {
+        let mut got_cell = match (check.outcome, &check.skip_reason) {
             (Outcome::Skipped, Some(reason)) => format!("not run: {}", inline(reason)),
             _ => code(&check.got(), Cell::Yes),
         };
+        if !check.attempts.is_empty() {
+            let earlier: Vec<String> = check
+                .attempts
+                .iter()
+                .map(|attempt| code(&attempt.got, Cell::Yes))
+                .collect();
+            got_cell.push_str(&format!(
+                " (attempt {}; earlier: {})",
+                check.attempts.len() + 1,
+                earlier.join(", ")
+            ));
+        }
         let duration_cell = match check.outcome {
             Outcome::Skipped => "—".to_string(),
             _ => format_duration(check.duration_ms),
@@ -198,6 +214,11 @@ fn write_problem(text: &mut String, check: &CheckResult) {
             code(&failure.expected, Cell::No),
             code(&failure.actual, Cell::No)
         );
+    }
+    for (label, line) in tls_lines(check.connection.as_ref()) {
+        let mut label = label.to_string();
+        label[..1].make_ascii_uppercase();
+        let _ = writeln!(text, "- {label}: {}", inline(&line));
     }
     text.push('\n');
 

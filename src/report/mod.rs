@@ -11,6 +11,7 @@ pub mod markdown;
 
 mod redact;
 mod text;
+mod tls;
 
 use std::fs;
 use std::io::{self, Write as _};

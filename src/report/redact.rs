@@ -4,8 +4,8 @@
 //! compile here until someone decides whether the new field needs redacting.
 
 use crate::results::{
-    CheckResult, ConnectionInfo, Diagnosis, ExpectationFailure, Header, RequestInfo, ResponseInfo,
-    RunResults, SuiteInfo, TransportError, VantageInfo,
+    Attempt, CertificateInfo, CheckResult, ConnectionInfo, Diagnosis, ExpectationFailure, Header,
+    RequestInfo, ResponseInfo, RunResults, SuiteInfo, TransportError, VantageInfo,
 };
 use crate::secret::Redactor;
 
@@ -103,17 +103,30 @@ fn redact_check(check: &mut CheckResult, redactor: &Redactor) {
         diagnosis,
         insecure: _,
         connection,
+        attempts,
     } = check;
+
+    for Attempt { got, .. } in attempts {
+        mask(got, redactor);
+    }
 
     if let Some(ConnectionInfo {
         proxy,
         proxy_source,
         remote_address,
+        tls_version,
+        certificate,
+        tls_note,
     }) = connection
     {
         mask_option(proxy, redactor);
         mask(proxy_source, redactor);
         mask_option(remote_address, redactor);
+        mask_option(tls_version, redactor);
+        if let Some(certificate) = certificate {
+            redact_certificate(certificate, redactor);
+        }
+        mask_option(tls_note, redactor);
     }
 
     mask(id, redactor);
@@ -160,6 +173,24 @@ fn redact_check(check: &mut CheckResult, redactor: &Redactor) {
         mask(title, redactor);
         mask(explanation, redactor);
     }
+}
+
+fn redact_certificate(certificate: &mut CertificateInfo, redactor: &Redactor) {
+    let CertificateInfo {
+        subject,
+        issuer,
+        sans,
+        not_before,
+        not_after,
+        days_left: _,
+    } = certificate;
+    mask(subject, redactor);
+    mask(issuer, redactor);
+    for name in sans {
+        mask(name, redactor);
+    }
+    mask(not_before, redactor);
+    mask(not_after, redactor);
 }
 
 fn redact_response(response: &mut ResponseInfo, redactor: &Redactor) {

@@ -33,7 +33,11 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
     }
     // A proxy that rejects CONNECT is only recognisable by its message in reqwest 0.13.
     if text.contains("tunnel error") || text.contains("proxy") {
-        if text.contains("407") || text.contains("authentication required") {
+        // hyper-util 0.1 says "proxy authorization required" for a 407.
+        if text.contains("407")
+            || text.contains("authentication required")
+            || text.contains("authorization required")
+        {
             return ErrorKind::ProxyAuthRequired;
         }
         return ErrorKind::ProxyConnectFailed;
@@ -135,12 +139,65 @@ pub fn causes<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError 
 
 /// Describes the error and its causes in one line, for reports.
 pub fn describe(error: &reqwest::Error) -> String {
+    describe_chain(error)
+}
+
+/// Describes any error and its causes in one line, with the certificate errors of rustls
+/// reworded to show the expected and presented names, or the dates, in RFC 3339.
+pub fn describe_chain(error: &(dyn StdError + 'static)) -> String {
+    let causes = causes(error);
+    let reworded = causes.iter().find_map(|cause| {
+        let TlsError::InvalidCertificate(certificate) = cause.downcast_ref::<TlsError>()? else {
+            return None;
+        };
+        Some((
+            certificate.to_string(),
+            reword_certificate_error(certificate)?,
+        ))
+    });
     let mut parts: Vec<String> = Vec::new();
-    for cause in causes(error) {
-        let text = cause.to_string();
+    for cause in causes {
+        let mut text = cause.to_string();
+        if let Some((original, clearer)) = &reworded {
+            text = text.replace(original.as_str(), clearer);
+        }
         if !parts.iter().any(|part| part.contains(&text)) {
             parts.push(text);
         }
     }
     parts.join(": ")
+}
+
+/// Rewords the certificate errors whose rustls text shows names in Rust debug form or times in
+/// Unix seconds; `None` for the others, whose text is clear already.
+fn reword_certificate_error(error: &CertificateError) -> Option<String> {
+    use crate::run::tls_evidence::unix_time_rfc3339;
+
+    match error {
+        CertificateError::NotValidForNameContext {
+            expected,
+            presented,
+        } => {
+            let names = if presented.is_empty() {
+                "it names no host".to_string()
+            } else {
+                format!("it names only {}", presented.join(", "))
+            };
+            Some(format!(
+                "the certificate is not valid for {}: {names}",
+                expected.to_str()
+            ))
+        }
+        CertificateError::ExpiredContext { time, not_after } => Some(format!(
+            "the certificate expired: it is valid until {}, and the check ran at {}",
+            unix_time_rfc3339(*not_after),
+            unix_time_rfc3339(*time)
+        )),
+        CertificateError::NotValidYetContext { time, not_before } => Some(format!(
+            "the certificate is not valid yet: it is valid from {}, and the check ran at {}",
+            unix_time_rfc3339(*not_before),
+            unix_time_rfc3339(*time)
+        )),
+        _ => None,
+    }
 }

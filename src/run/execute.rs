@@ -12,14 +12,15 @@ use crate::assert::{self, Response};
 use crate::diagnose::{Evidence, diagnose};
 use crate::error_kind::ErrorKind;
 use crate::results::{
-    CheckResult, ConnectionInfo, ExpectationFailure, Header, Outcome, RequestInfo, ResponseInfo,
-    RunResults, Summary, TransportError,
+    Attempt, CheckResult, ConnectionInfo, ExpectationFailure, Header, Outcome, RequestInfo,
+    ResponseInfo, RunResults, Summary, TransportError,
 };
 use crate::run::classify;
 use crate::run::lockout::{Lockout, Verdict};
 use crate::run::network::Clients;
 use crate::run::plan::{Plan, PreparedRequest};
 use crate::run::stop::Stop;
+use crate::run::tls_evidence::{self, TlsEvidence};
 use crate::secret::{MASK, Redactor};
 use crate::suite::Suite;
 
@@ -239,16 +240,7 @@ async fn run_planned(
 
     let values = lock(&run.values).clone();
     let result = match run.plan.prepare(&run.suite, planned.index, &values) {
-        Ok(prepared) => {
-            tokio::select! {
-                result = run_check(run, planned.index, &prepared) => result,
-                reason = run.stop.stopped() => skipped(
-                    run,
-                    position,
-                    format!("{reason} before the response arrived"),
-                ),
-            }
-        }
+        Ok(prepared) => run_with_retries(run, position, &prepared).await,
         Err(error) => {
             let mut result = internal_error(run, position, "");
             result.error = Some(TransportError {
@@ -262,6 +254,50 @@ async fn run_planned(
         lock(&run.stopped_by).get_or_insert_with(|| result.id.clone());
     }
     result
+}
+
+/// Sends the check, and again after a delay while it does not pass and its `retries` allow.
+/// A 401 or 403 is never retried: another rejected login only brings the account closer to
+/// lockout. The earlier attempts are kept in the result, so an intermittent failure stays
+/// visible.
+async fn run_with_retries(run: &Run, position: usize, prepared: &PreparedRequest) -> CheckResult {
+    let index = run.plan.checks[position].index;
+    let retries = run.suite.checks[index].retries;
+    let mut earlier: Vec<Attempt> = Vec::new();
+    let mut delay = retries.map(|retries| retries.delay).unwrap_or_default();
+    loop {
+        let mut result = tokio::select! {
+            result = run_check(run, index, prepared) => result,
+            reason = run.stop.stopped() => skipped(
+                run,
+                position,
+                format!("{reason} before the response arrived"),
+            ),
+        };
+        let status = result.response.as_ref().map(|response| response.status);
+        let retry = result.outcome != Outcome::Passed
+            && result.outcome != Outcome::Skipped
+            && !matches!(status, Some(401 | 403))
+            && retries.is_some_and(|retries| earlier.len() < retries.count as usize);
+        if !retry {
+            result.attempts = earlier;
+            return result;
+        }
+        earlier.push(Attempt {
+            outcome: result.outcome,
+            got: result.got(),
+            duration_ms: result.duration_ms,
+        });
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            reason = run.stop.stopped() => {
+                let mut result = skipped(run, position, format!("{reason} while waiting to retry"));
+                result.attempts = earlier;
+                return result;
+            }
+        }
+        delay = delay.saturating_mul(2);
+    }
 }
 
 pub fn suite_info(suite: &Suite) -> crate::results::SuiteInfo {
@@ -299,6 +335,7 @@ fn skipped(run: &Run, position: usize, reason: String) -> CheckResult {
         diagnosis: None,
         insecure: planned.preview.client.tls.insecure,
         connection: None,
+        attempts: Vec::new(),
     }
 }
 
@@ -353,6 +390,15 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
                 diagnose(check, &suite.hints, &plan.vantage.name, &evidence),
                 &redactor,
             ));
+            if kind.family() == "tls" && prepared.url.scheme() == "https" {
+                let proxied = prepared.proxy.url.is_some();
+                let evidence =
+                    tls_evidence::after_failed_handshake(&prepared.url, &prepared.client, proxied)
+                        .await;
+                if let Some(connection) = &mut result.connection {
+                    evidence.record(connection, &redactor);
+                }
+            }
             return result;
         }
     };
@@ -365,6 +411,7 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
             body: &received.body,
             body_truncated: received.truncated,
             duration,
+            certificate: received.tls.certificate.as_ref(),
         },
     );
     let body_text = String::from_utf8_lossy(&received.body);
@@ -390,6 +437,7 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
     let mut result = base_result(run, index, prepared, duration, &redactor);
     if let Some(connection) = &mut result.connection {
         connection.remote_address = received.remote_address.map(|address| address.to_string());
+        received.tls.clone().record(connection, &redactor);
     }
     if !failures.is_empty() {
         result.outcome = Outcome::Failed;
@@ -485,7 +533,11 @@ fn base_result(
                 .map(|url| redactor.redact_owned(url.expose().to_string())),
             proxy_source: prepared.proxy.source.clone(),
             remote_address: None,
+            tls_version: None,
+            certificate: None,
+            tls_note: None,
         }),
+        attempts: Vec::new(),
     }
 }
 
@@ -493,6 +545,7 @@ struct Received {
     status: u16,
     remote_address: Option<std::net::SocketAddr>,
     version: String,
+    tls: TlsEvidence,
     headers: HeaderMap,
     body: Vec<u8>,
     truncated: bool,
@@ -509,6 +562,7 @@ async fn send(
     let status = response.status().as_u16();
     let remote_address = response.remote_addr();
     let version = format!("{:?}", response.version());
+    let tls = TlsEvidence::from_response(response.extensions().get::<reqwest::tls::TlsInfo>());
     let headers = response.headers().clone();
     let mut body = Vec::new();
     let mut truncated = false;
@@ -525,6 +579,7 @@ async fn send(
         status,
         remote_address,
         version,
+        tls,
         headers,
         body,
         truncated,

@@ -6,6 +6,7 @@ pub mod lockout;
 pub mod network;
 pub mod plan;
 pub mod stop;
+pub mod tls_evidence;
 
 pub use execute::execute;
 pub use network::{ClientError, Clients};

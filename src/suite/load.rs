@@ -15,6 +15,8 @@ use crate::suite::status::{StatusPattern, StatusSpec};
 use crate::suite::template::{Template, is_variable_name};
 use crate::suite::yaml::{self, Node, Position, Value};
 
+mod certificate;
+
 pub const SUITE_KEYS: &[&str] = &[
     "id",
     "name",
@@ -64,10 +66,12 @@ pub const CHECK_KEYS: &[&str] = &[
     "vantages",
     "depends_on",
     "capture",
+    "retries",
     "request",
     "expect",
     "hints",
 ];
+pub const RETRIES_KEYS: &[&str] = &["count", "delay"];
 pub const REQUEST_KEYS: &[&str] = &[
     "method",
     "url",
@@ -79,7 +83,8 @@ pub const REQUEST_KEYS: &[&str] = &[
     "timeout",
     "tls",
 ];
-pub const EXPECT_KEYS: &[&str] = &["status", "headers", "body", "max_duration"];
+pub const EXPECT_KEYS: &[&str] = &["status", "headers", "body", "max_duration", "certificate"];
+pub const CERTIFICATE_KEYS: &[&str] = &["min_days_left", "issuer", "subject", "san_contains"];
 pub const HEADER_MATCH_KEYS: &[&str] = &["equals", "regex"];
 pub const MATCHER_KINDS: &[&str] = &["contains", "regex", "equals", "jsonpath", "xpath"];
 pub const PATH_MATCHER_KEYS: &[&str] =
@@ -843,6 +848,7 @@ impl SuiteLoader<'_> {
             Some(node) => self.captures(node),
             None => Vec::new(),
         };
+        let retries = fields.get("retries").and_then(|node| self.retries(node));
         let request = self
             .reader
             .required(&fields, "request", "a check")
@@ -854,6 +860,7 @@ impl SuiteLoader<'_> {
                 headers: Vec::new(),
                 body: Vec::new(),
                 max_duration: None,
+                certificate: None,
             }),
         };
         let hints = match fields.get("hints") {
@@ -868,11 +875,46 @@ impl SuiteLoader<'_> {
             vantages: vantages?,
             depends_on: depends_on.into_iter().map(|(id, _)| id).collect(),
             captures,
+            retries,
             request: request?,
             expect: expect?,
             hints,
             position: id_node.map_or(node.position, |node| node.position),
         })
+    }
+
+    fn retries(&mut self, node: &Node) -> Option<Retries> {
+        let (count_node, delay) = match &node.value {
+            Value::Mapping(_) => {
+                let fields = self.reader.fields(node, "retries", RETRIES_KEYS)?;
+                let count = self.reader.required(&fields, "count", "retries")?;
+                let delay = match fields.get("delay") {
+                    Some(node) => self.reader.duration(node, "retry delay")?,
+                    None => DEFAULT_RETRY_DELAY,
+                };
+                (count, delay)
+            }
+            _ => (node, DEFAULT_RETRY_DELAY),
+        };
+        match &count_node.value {
+            Value::Integer(count @ 1..=10) => Some(Retries {
+                count: u32::try_from(*count).unwrap_or(1),
+                delay,
+            }),
+            _ => {
+                let shown = count_node
+                    .value
+                    .scalar_text()
+                    .unwrap_or_else(|| count_node.value.kind().to_string());
+                self.reader
+                    .error(
+                        count_node.position,
+                        format!("invalid retry count `{shown}`"),
+                    )
+                    .help = Some("write a whole number from 1 to 10".to_string());
+                None
+            }
+        }
     }
 
     fn vantage_references(&mut self, node: &Node) -> Option<Vec<String>> {
@@ -1099,11 +1141,16 @@ impl SuiteLoader<'_> {
         let max_duration = fields
             .get("max_duration")
             .and_then(|node| self.reader.duration(node, "max_duration"));
+        let certificate = match fields.get("certificate") {
+            Some(node) => Some(self.certificate_expectation(node)?),
+            None => None,
+        };
         Some(Expectations {
             status: status?,
             headers,
             body,
             max_duration,
+            certificate,
         })
     }
 

@@ -170,10 +170,23 @@ pub struct Check {
     pub depends_on: Vec<String>,
     /// Values taken from the response for later checks.
     pub captures: Vec<Capture>,
+    /// Sends the check again when it does not pass, except after 401 or 403.
+    pub retries: Option<Retries>,
     pub request: RequestSpec,
     pub expect: Expectations,
     pub hints: Vec<HintRule>,
     pub position: Position,
+}
+
+/// The wait before the first retry when a suite sets none; it doubles before each next one.
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Copy, Debug)]
+pub struct Retries {
+    /// Attempts after the first.
+    pub count: u32,
+    /// Wait before the first retry; each later wait is twice the one before.
+    pub delay: Duration,
 }
 
 /// A value a check takes from its response into a variable that later checks use.
@@ -265,6 +278,20 @@ pub struct Expectations {
     pub headers: Vec<HeaderExpectation>,
     pub body: Vec<BodyMatcher>,
     pub max_duration: Option<Duration>,
+    pub certificate: Option<CertificateExpectation>,
+}
+
+/// Conditions on the server's leaf certificate, each of which must hold when set.
+#[derive(Clone, Debug, Default)]
+pub struct CertificateExpectation {
+    /// Whole days from the check to the end of the certificate's validity.
+    pub min_days_left: Option<u32>,
+    /// Matched against the issuer's distinguished name, such as `O=Example, CN=Example CA`.
+    pub issuer: Option<Regex>,
+    pub subject: Option<Regex>,
+    /// A DNS name (compared without regard to case) or an IP address that the subject
+    /// alternative names list as written; `*.example.com` does not contain `api.example.com`.
+    pub san_contains: Option<String>,
 }
 
 #[derive(Clone, Debug)]

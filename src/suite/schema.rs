@@ -365,6 +365,10 @@ pub struct Check {
     /// captured fails the check.
     #[schemars(extend("propertyNames" = { "pattern": VARIABLE_NAME }))]
     pub capture: Option<BTreeMap<String, Capture>>,
+    /// Send the check again when it does not pass: a count from 1 to 10, or `count` with the
+    /// `delay` before the first retry (default `1s`, doubling each time). Never after a 401 or
+    /// 403, and each earlier attempt is reported, so an intermittent failure stays visible.
+    pub retries: Option<RetriesSetting>,
     /// The request to send.
     pub request: Request,
     /// Expectations for the response. Without `expect`, any 2xx status passes.
@@ -401,6 +405,35 @@ pub struct Capture {
     /// for values that only some servers send, such as a CSRF token.
     #[schemars(extend("default" = false))]
     pub optional: Option<bool>,
+}
+
+/// How often to retry a check that does not pass.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+pub enum RetriesSetting {
+    /// Retries after the first attempt, with the default delay.
+    Count(RetryCount),
+    /// Retries with their delay.
+    Detailed(Retries),
+}
+
+/// Retries after the first attempt: 1 to 10.
+pub struct RetryCount(pub u32);
+
+written_schema!(RetryCount, "RetryCount", inline: true, |_generator| json_schema!({
+    "type": "integer",
+    "minimum": 1,
+    "maximum": 10,
+}));
+
+/// Retries with their delay.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retries {
+    /// Retries after the first attempt: 1 to 10.
+    pub count: RetryCount,
+    /// Wait before the first retry; each later wait doubles. Default: `1s`.
+    pub delay: Option<Duration>,
 }
 
 /// The HTTP request a check sends.
@@ -448,6 +481,30 @@ pub struct Expect {
     /// Maximum time the request may take, from sending to the end of the body, such as
     /// `500ms`.
     pub max_duration: Option<Duration>,
+    /// Conditions on the server's leaf certificate, each of which must hold. They fail for a
+    /// plain HTTP request, which has no certificate.
+    pub certificate: Option<CertificateExpectation>,
+}
+
+/// Conditions on the server's leaf certificate: at least one of `min_days_left`, `issuer`,
+/// `subject` and `san_contains`.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1))]
+pub struct CertificateExpectation {
+    /// Minimum number of whole days from the check to the end of the certificate's validity,
+    /// such as 30.
+    pub min_days_left: Option<Count>,
+    /// Regex (Rust regex syntax) that matches somewhere in the issuer's distinguished name,
+    /// written as `C=US, O=Example, CN=Example CA` in certificate order.
+    pub issuer: Option<Text>,
+    /// Regex (Rust regex syntax) that matches somewhere in the subject's distinguished name,
+    /// such as `CN=api\.example\.com`.
+    pub subject: Option<Text>,
+    /// A DNS name or IP address that the subject alternative names list. DNS names compare
+    /// without regard to case, and a wildcard entry matches only when written the same way
+    /// (`*.example.com`).
+    pub san_contains: Option<NonEmptyText>,
 }
 
 /// An expected header value: the exact value, or `equals` or `regex`.
