@@ -230,3 +230,38 @@ fn concurrency_over_file_limit_is_rejected() {
         "{stderr}"
     );
 }
+
+#[test]
+fn no_progress_bar_without_terminal() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let child = spawn_run(
+        folder.path(),
+        &silent_suite(silent_server()),
+        &["--deadline", "2s"],
+    );
+    let (_, stderr, _) = wait_bounded(child, Duration::from_secs(20));
+    assert!(!stderr.contains("checks done"), "{stderr}");
+}
+
+#[test]
+fn progress_bar_on_terminal() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(
+        folder.path().join("suite.yaml"),
+        silent_suite(silent_server()),
+    )
+    .expect("suite written");
+    // `script` (util-linux) gives the binary a terminal, as an engineer's shell does.
+    let command = format!(
+        "NO_PROXY=127.0.0.1 '{}' run suite.yaml --deadline 2s",
+        env!("CARGO_BIN_EXE_gatecheck")
+    );
+    let output = Command::new("script")
+        .current_dir(folder.path())
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("`script` from util-linux is installed (apt-get install bsdutils)");
+    let transcript = String::from_utf8_lossy(&output.stdout);
+    assert!(transcript.contains("0/3 checks done"), "{transcript}");
+    assert!(transcript.contains("in flight"), "{transcript}");
+}

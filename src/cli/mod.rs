@@ -6,6 +6,7 @@ mod init;
 mod list;
 mod merge;
 mod mock;
+mod progress;
 mod run;
 mod validate;
 

@@ -2,6 +2,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::progress::Progress;
 use super::{RunArgs, exit, print_flush};
 use crate::report::{self, ReportPaths, console};
 use crate::results::{RunResults, Summary};
@@ -186,13 +187,18 @@ pub async fn run_suite(
 
     let header = header_results(&suite, &plan);
     print_flush(&console::header(&header, &styles));
+    let show_progress = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+    let progress = Progress::start(
+        plan.checks.len(),
+        show_progress,
+        Arc::clone(&plan.in_flight),
+    );
     let (results, redactor) = run::execute(Arc::clone(&suite), plan, clients, stop, |check| {
-        print_flush(&format!(
-            "{}\n",
-            console::check_line(check, id_width, &styles)
-        ));
+        let line = format!("{}\n", console::check_line(check, id_width, &styles));
+        progress.record(check, &line);
     })
     .await;
+    progress.finish();
     print_flush(&console::footer(&results, &styles));
 
     match report::write_reports(std::slice::from_ref(&results), paths, &redactor) {

@@ -266,6 +266,9 @@ async fn run_with_retries(run: &Run, position: usize, prepared: &PreparedRequest
     let mut earlier: Vec<Attempt> = Vec::new();
     let mut delay = retries.map(|retries| retries.delay).unwrap_or_default();
     loop {
+        run.plan
+            .in_flight
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut result = tokio::select! {
             result = run_check(run, index, prepared) => result,
             reason = run.stop.stopped() => skipped(
@@ -274,6 +277,9 @@ async fn run_with_retries(run: &Run, position: usize, prepared: &PreparedRequest
                 format!("{reason} before the response arrived"),
             ),
         };
+        run.plan
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         let status = result.response.as_ref().map(|response| response.status);
         let retry = result.outcome != Outcome::Passed
             && result.outcome != Outcome::Skipped

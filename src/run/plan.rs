@@ -149,6 +149,8 @@ pub struct Plan {
     proxy_environment: HashMap<&'static str, String>,
     /// Problems that do not stop the run, for the console.
     pub warnings: Vec<String>,
+    /// Requests being sent right now, for the progress bar.
+    pub in_flight: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// Environment variables that choose a proxy.
@@ -322,6 +324,7 @@ pub fn plan(
         network: options.network.clone(),
         proxy_environment,
         warnings,
+        in_flight: std::sync::Arc::default(),
     })
 }
 
