@@ -737,10 +737,7 @@ impl SuiteLoader<'_> {
         // when one of the checks has other problems.
         let mut seen: HashMap<String, usize> = HashMap::new();
         for item in items {
-            let Value::Mapping(entries) = &item.value else {
-                continue;
-            };
-            let Some((_, node)) = entries.iter().find(|(key, _)| key.name == "id") else {
+            let Some(node) = item.get("id") else {
                 continue;
             };
             let Some(id) = node.value.scalar_text() else {
@@ -766,15 +763,11 @@ impl SuiteLoader<'_> {
     /// template refers to them as it does to variables.
     fn collect_captured_names(&mut self, items: &[Node]) {
         for item in items {
-            let Value::Mapping(entries) = &item.value else {
-                continue;
-            };
-            let id = entries
-                .iter()
-                .find(|(key, _)| key.name == "id")
-                .and_then(|(_, node)| node.value.scalar_text())
+            let id = item
+                .get("id")
+                .and_then(|node| node.value.scalar_text())
                 .unwrap_or_default();
-            let Some((_, capture)) = entries.iter().find(|(key, _)| key.name == "capture") else {
+            let Some(capture) = item.get("capture") else {
                 continue;
             };
             let Value::Mapping(names) = &capture.value else {
@@ -1597,34 +1590,19 @@ impl SuiteLoader<'_> {
     /// Reports hint ids used twice, from the raw `id` values, so that a rule with other
     /// problems still counts.
     fn unique_hint_ids(&mut self, root: &Node) {
-        let mut rules: Vec<&Node> = Vec::new();
-        let entries = |node: &'_ Node| match &node.value {
-            Value::Mapping(entries) => entries.clone(),
-            _ => Vec::new(),
-        };
-        let field = |node: &Node, name: &str| {
-            entries(node)
-                .into_iter()
-                .find(|(key, _)| key.name == name)
-                .map(|(_, value)| value)
-        };
-        let items = |node: Option<Node>| match node.map(|node| node.value) {
-            Some(Value::Sequence(items)) => items,
-            _ => Vec::new(),
-        };
-        let checks = items(field(root, "checks"));
-        let suite_hints = items(field(root, "hints"));
-        let check_hints: Vec<Node> = checks
+        let check_hints = root
+            .get("checks")
+            .map(Node::items)
+            .unwrap_or_default()
             .iter()
-            .flat_map(|check| items(field(check, "hints")))
-            .collect();
-        rules.extend(check_hints.iter());
-        rules.extend(suite_hints.iter());
+            .flat_map(|check| check.get("hints").map(Node::items).unwrap_or_default());
+        let suite_hints = root.get("hints").map(Node::items).unwrap_or_default();
+        let rules = check_hints.chain(suite_hints.iter());
 
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut duplicates = Vec::new();
         for rule in rules {
-            let Some(id_node) = field(rule, "id") else {
+            let Some(id_node) = rule.get("id") else {
                 continue;
             };
             let Some(id) = id_node.value.scalar_text() else {

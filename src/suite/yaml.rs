@@ -39,6 +39,28 @@ pub struct Key {
     pub position: Position,
 }
 
+impl Node {
+    /// Returns the value of the first `key` when this node is a mapping, for scans that run
+    /// before, or beside, the full validation.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Mapping(entries) => entries
+                .iter()
+                .find(|(entry, _)| entry.name == key)
+                .map(|(_, value)| value),
+            _ => None,
+        }
+    }
+
+    /// Returns the items when this node is a list, and no items otherwise.
+    pub fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::Sequence(items) => items,
+            _ => &[],
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Value {
     Null,
