@@ -38,7 +38,7 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 /// busy with other tests.
 const SLACK: Duration = Duration::from_secs(3);
 
-/// Peak resident memory allowed for one run, in KiB: between 2.5 and 3 times the 22 to 25 MiB
+/// Peak resident memory allowed for one run, in KiB: between 2.5 and 3 times the 22 to 26 MiB
 /// that a run of the debug binary took on a 2-core test machine. A run that buffered the 1 GB
 /// body or the inflated gzip bomb would exceed it fifteen times over.
 const MAX_PEAK_RSS_KIB: u64 = 64 * 1024;
@@ -458,6 +458,8 @@ fn hostile_bytes_reports_readable() {
     );
 }
 
+// NOTE: fails while src/run/classify.rs does not recognise hyper's "message head is too
+// large", which it reports for more than 100 headers; the check then gets `other`.
 #[test]
 fn many_headers_protocol_error() {
     let server = HostileServer::start();
@@ -548,8 +550,9 @@ fn deadline_ends_silent_run() {
     let server = HostileServer::start();
     let deadline = Duration::from_secs(2);
     // A check timeout far beyond the deadline, so that only the deadline can end the run.
+    let check_timeout = format!("  timeout: {}s\n", CHECK_TIMEOUT.as_secs());
     let yaml = suite(&server, &[("probe", Mode::Silent, "      status: 200\n")])
-        .replace("  timeout: 2s\n", "  timeout: 60s\n");
+        .replace(&check_timeout, "  timeout: 60s\n");
     let run = run_suite(&yaml, &["--deadline", "2s"]);
     assert_survived(&run, deadline + SLACK);
     let results = run.results();
@@ -559,7 +562,7 @@ fn deadline_ends_silent_run() {
         run.transcript()
     );
     let probe = run.check("probe");
-    assert_ne!(probe.outcome, Outcome::Passed, "`probe`: {probe:#?}");
+    assert_eq!(probe.outcome, Outcome::Skipped, "`probe`: {probe:#?}");
 }
 
 #[test]

@@ -82,6 +82,7 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
         return ErrorKind::ClosedEarly;
     }
     if text.contains("invalid http")
+        || text.contains("message head is too large")
         || text.contains("parse error")
         || text.contains("invalid status")
         || text.contains("invalid header")
@@ -97,7 +98,13 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
 fn classify_tls(error: &TlsError) -> ErrorKind {
     match error {
         TlsError::InvalidCertificate(certificate) => match certificate {
-            CertificateError::UnknownIssuer | CertificateError::BadSignature => {
+            // A signature algorithm that does not fit the key of the trusted CA found by the
+            // issuer's name almost always means another CA of that name signed, as when a
+            // self-signed `CN=localhost` certificate meets Debian's trusted snakeoil
+            // certificate of the same name.
+            CertificateError::UnknownIssuer
+            | CertificateError::BadSignature
+            | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
                 ErrorKind::TlsUnknownIssuer
             }
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
@@ -181,6 +188,7 @@ fn reword_certificate_error(error: &CertificateError) -> Option<String> {
             let names = if presented.is_empty() {
                 "it names no host".to_string()
             } else {
+                let presented: Vec<&str> = presented.iter().map(|name| bare_name(name)).collect();
                 format!("it names only {}", presented.join(", "))
             };
             Some(format!(
@@ -198,6 +206,53 @@ fn reword_certificate_error(error: &CertificateError) -> Option<String> {
             unix_time_rfc3339(*not_before),
             unix_time_rfc3339(*time)
         )),
+        CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => Some(
+            "the certificate's signature does not fit the key of the trusted CA named as its \
+             issuer: usually another CA with the same name signed it, such as a self-signed \
+             certificate named like a trusted root"
+                .to_string(),
+        ),
         _ => None,
+    }
+}
+
+/// Strips the debug form that webpki 0.103 gives presented names: `DnsName("a.example")`
+/// becomes `a.example`.
+fn bare_name(presented: &str) -> &str {
+    match presented.split_once('(') {
+        Some((_, rest)) => rest.trim_end_matches(')').trim_matches('"'),
+        None => presented,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuer_key_mismatch_is_unknown_issuer() {
+        let error = TlsError::InvalidCertificate(
+            CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
+                signature_algorithm_id: Vec::new(),
+                public_key_algorithm_id: Vec::new(),
+            },
+        );
+        assert_eq!(classify_tls(&error), ErrorKind::TlsUnknownIssuer);
+    }
+
+    #[test]
+    fn alert_is_handshake_rejected() {
+        let error = TlsError::AlertReceived(rustls::AlertDescription::CertificateRequired);
+        assert_eq!(classify_tls(&error), ErrorKind::TlsHandshakeRejected);
+    }
+
+    #[test]
+    fn bare_name_strips_debug_form() {
+        assert_eq!(bare_name("DnsName(\"other.example\")"), "other.example");
+    }
+
+    #[test]
+    fn bare_name_keeps_plain_name() {
+        assert_eq!(bare_name("other.example"), "other.example");
     }
 }

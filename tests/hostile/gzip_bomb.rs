@@ -2,11 +2,12 @@
 //! no compressor has to run over a gigabyte during the test, and streamed without being held in
 //! memory.
 //!
-//! The stream is one dynamic-Huffman DEFLATE block (RFC 1951, section 3.2.7) with three
-//! literal/length symbols, so the codes are as short as DEFLATE allows: the literal 0 (2 bits),
-//! the length 258 (1 bit) and end-of-block (2 bits), plus one distance code, distance 1 (1 bit).
-//! After one literal zero, every further 258 zero bytes cost 2 bits, the length code and the
-//! distance code, which are both all-zero codes. So the middle of the stream is plain zero bytes.
+//! The stream is one dynamic-Huffman DEFLATE block (RFC 1951, section 3.2.7). Its code has only
+//! three literal/length symbols, so the codes are as short as DEFLATE allows: the literal 0 (2
+//! bits), the length 258 (1 bit) and end-of-block (2 bits). The one distance code, distance 1,
+//! has 1 bit. After one literal zero, every further 258 zero bytes cost 2 bits, the length code
+//! and the distance code. Both codes are a single 0 bit, so the middle of the stream is plain
+//! zero bytes.
 
 /// Back-references of 258 bytes each. With the one literal in front, the stream inflates to
 /// 1 + 258 × this = 1,000,000,003 bytes.
@@ -107,7 +108,7 @@ fn write_block_header(out: &mut BitWriter) {
 /// Packs bits into bytes from the least significant bit up, as DEFLATE stores them.
 struct BitWriter {
     bytes: Vec<u8>,
-    /// Bits used in the last byte, 0 to 7; 0 means the next bit starts a new byte.
+    /// Bits used in the last byte, 0 to 7. At 0, the next bit starts a new byte.
     used: u8,
 }
 
@@ -157,8 +158,8 @@ const CRC32_POLYNOMIAL: u32 = 0xedb8_8320;
 /// Returns the CRC-32 of `length` zero bytes without reading them.
 ///
 /// Feeding a zero byte multiplies the CRC register by x^8 modulo the polynomial, so `length`
-/// zero bytes multiply it by x^(8 × length), computed by repeated squaring as zlib's
-/// `crc32_combine` does.
+/// zero bytes multiply it by x^(8 × length), which repeated squaring computes in 64 steps at
+/// most.
 fn crc32_of_zeros(length: u64) -> u32 {
     let mut power = 1u32 << 31; // x^0 in the reflected representation.
     let mut square = 1u32 << 30; // x^1

@@ -31,7 +31,7 @@ pub const HOSTILE_BODY: &[u8] = b"start \xff\xfe\xc3\x28 invalid UTF-8; NUL \x00
 ESC \x1b[31mred\x1b[0m; lone CR \r here; DEL \x7f; C1 \xc2\x9b; CDATA end ]]> and <![CDATA[ open; \
 markup </system-out> <tag> & end\n";
 
-/// Longest request head the server reads. The server closes the connection on a longer one.
+/// Maximum size of a request head, in bytes. The server closes the connection on a larger one.
 const MAX_REQUEST_HEAD: usize = 64 * 1024;
 
 /// How a response goes wrong.
@@ -58,7 +58,7 @@ pub enum Mode {
     /// Sends an SSH banner instead of HTTP, as a port forwarded to the wrong service does, and
     /// keeps the connection open.
     NotHttp,
-    /// Answers 401 to every request, and counts those that carried credentials.
+    /// Responds with 401 to every request, and counts those that carried credentials.
     Unauthorized,
 }
 
