@@ -142,6 +142,13 @@ impl Redactor {
         }
     }
 
+    /// Adds every secret of `other`.
+    pub fn merge(&mut self, other: &Redactor) {
+        for needle in &other.needles {
+            self.push(needle.clone());
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.needles.is_empty()
     }

@@ -90,7 +90,7 @@ async fn run_scenario(
             ("ISE_API_PASSWORD".to_string(), DEFAULT_PASSWORD.to_string()),
         ],
         network: crate::run::network::NetworkOptions {
-            ca_file: Some(ca_file),
+            ca_files: vec![ca_file],
             // The simulator is on loopback: a proxy from the environment must not take the
             // demo's traffic off the machine.
             proxy: Some("none".to_string()),
@@ -115,7 +115,7 @@ async fn run_scenario(
     )
     .await;
     simulator.shutdown().await;
-    result.map(|_| {
+    result.map(|_passed| {
         [paths.junit, paths.markdown, paths.json]
             .into_iter()
             .flatten()

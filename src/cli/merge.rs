@@ -48,7 +48,7 @@ fn combine(args: &MergeArgs) -> Result<MergedResults, MergeError> {
 }
 
 /// Formats one line per vantage in order, then the vantage to look at first.
-fn summary(merged: &MergedResults) -> String {
+pub(crate) fn summary(merged: &MergedResults) -> String {
     let width = merged
         .vantages
         .iter()
@@ -81,20 +81,34 @@ fn summary(merged: &MergedResults) -> String {
 }
 
 /// Writes the requested reports and returns their paths, in the order JUnit, Markdown, JSON.
-///
-/// The results were redacted when each run wrote them, and merging adds only suite text, so
-/// there is no secret left to mask here.
 fn write_reports(merged: &MergedResults, args: &MergeArgs) -> Result<Vec<PathBuf>, ReportError> {
-    let junit_only = ReportPaths {
+    let paths = ReportPaths {
         junit: args.junit.clone(),
+        markdown: args.markdown.clone(),
+        json: args.json.clone(),
+    };
+    // The results were redacted when each run wrote them, and merging adds only suite text.
+    write_merged(merged, &paths, &Redactor::new())
+}
+
+/// Writes merged reports: JUnit with a testsuite per vantage, the merged Markdown and the
+/// merged JSON. `redactor` masks the Markdown once more, for runs made in this process.
+pub(crate) fn write_merged(
+    merged: &MergedResults,
+    paths: &ReportPaths,
+    redactor: &Redactor,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let junit_only = ReportPaths {
+        junit: paths.junit.clone(),
         ..ReportPaths::default()
     };
-    let mut written = report::write_reports(&merged.runs, &junit_only, &Redactor::new())?;
-    if let Some(path) = &args.markdown {
-        report::write_atomically(path, merge::markdown::render(merged).as_bytes())?;
+    let mut written = report::write_reports(&merged.runs, &junit_only, redactor)?;
+    if let Some(path) = &paths.markdown {
+        let markdown = merge::markdown::render(merged);
+        report::write_atomically(path, redactor.redact(&markdown).as_bytes())?;
         written.push(path.clone());
     }
-    if let Some(path) = &args.json {
+    if let Some(path) = &paths.json {
         report::write_atomically(path, merge::format::render(merged).as_bytes())?;
         written.push(path.clone());
     }

@@ -78,8 +78,10 @@ pub struct RunArgs {
     /// Suite file (YAML).
     suite: PathBuf,
     /// Vantage point to run from, as named in the suite's `vantages` (default: the first).
-    #[arg(long, value_name = "NAME")]
-    vantage: Option<String>,
+    /// Repeat it to run several vantages one after another in this process, for vantages
+    /// that differ only in network settings; the reports then combine them, as `merge` does.
+    #[arg(long = "vantage", value_name = "NAME")]
+    vantages: Vec<String>,
     /// Set a suite variable, overriding the suite and the environment; repeatable.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
@@ -154,9 +156,9 @@ pub struct NetworkArgs {
     /// Base URL for request paths, replacing the vantage's and the suite's.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// PEM file of CA certificates to trust in addition to the system roots.
-    #[arg(long, value_name = "PATH")]
-    ca_file: Option<PathBuf>,
+    /// PEM file of CA certificates to trust in addition to the system roots; repeatable.
+    #[arg(long = "ca-file", value_name = "PATH")]
+    ca_files: Vec<PathBuf>,
     /// Trust only the given CA files, not the system roots.
     #[arg(long)]
     ca_only: bool,
@@ -425,7 +427,7 @@ fn parse_resolve(text: &str) -> Result<(String, std::net::IpAddr), String> {
 pub(crate) fn network_options(args: &NetworkArgs) -> crate::run::network::NetworkOptions {
     crate::run::network::NetworkOptions {
         base_url: args.base_url.clone(),
-        ca_file: args.ca_file.clone(),
+        ca_files: args.ca_files.clone(),
         ca_only: args.ca_only,
         client_cert: args.client_cert.clone(),
         client_key: args.client_key.clone(),

@@ -6,8 +6,9 @@ use super::progress::Progress;
 use super::{RunArgs, exit, print_flush};
 use crate::report::{self, ReportPaths, console};
 use crate::results::{RunResults, Summary};
+use crate::run::plan::{RejectedCredential, parse_override};
 use crate::run::stop::{Stop, StopHandle, StopReason};
-use crate::run::{self, Clients, RunOptions, plan::parse_override};
+use crate::run::{self, Clients, RunOptions};
 use crate::suite::{Suite, load_file};
 
 pub async fn run(args: RunArgs) -> u8 {
@@ -41,8 +42,8 @@ pub async fn run(args: RunArgs) -> u8 {
             }
         }
     }
-    let options = RunOptions {
-        vantage: args.vantage,
+    let mut options = RunOptions {
+        vantage: None,
         vars,
         network: super::network_options(&args.network),
         concurrency: usize::from(args.concurrency),
@@ -52,11 +53,19 @@ pub async fn run(args: RunArgs) -> u8 {
         baseline,
         allow_auth_retries: args.allow_auth_retries,
         body_limit: args.body_limit,
+        rejected: Vec::new(),
     };
     if let Err(message) = check_descriptor_limit(options.concurrency) {
         eprintln!("error: {message}");
         return exit::USAGE;
     }
+    let vantages = match vantage_order(&loaded.suite, args.vantages) {
+        Ok(vantages) => vantages,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    };
     let paths = ReportPaths {
         junit: args.junit,
         markdown: args.markdown,
@@ -67,6 +76,7 @@ pub async fn run(args: RunArgs) -> u8 {
         if paths != ReportPaths::default() {
             eprintln!("note: a dry run writes no reports");
         }
+        options.vantage = vantages.first().cloned().flatten();
         return dry_run(&loaded.suite, &options, &env);
     }
     if let Err(message) = check_report_paths(&args.suite, &paths) {
@@ -81,11 +91,18 @@ pub async fn run(args: RunArgs) -> u8 {
             handle.stop(StopReason::Deadline(deadline));
         });
     }
-    let result = run_suite(Arc::new(loaded.suite), &options, &paths, &env, stop.clone()).await;
+
+    let suite = Arc::new(loaded.suite);
+    let result = if vantages.len() == 1 {
+        options.vantage = vantages[0].clone();
+        run_suite(Arc::clone(&suite), &options, &paths, &env, stop.clone()).await
+    } else {
+        run_vantages(&suite, &vantages, options, &paths, &env, &stop).await
+    };
     match (result, stop.reason()) {
         (Err(code), _) => code,
         (Ok(_), Some(reason)) => reason.exit_code(),
-        (Ok(results), None) if results.summary.is_success() => exit::PASSED,
+        (Ok(success), None) if success => exit::PASSED,
         (Ok(_), None) => exit::FAILED,
     }
 }
@@ -156,15 +173,113 @@ fn open_file_limit() -> Option<usize> {
     line.split_whitespace().nth(3)?.parse().ok()
 }
 
-/// Runs a loaded suite with console output, writes the reports and returns the results, or
-/// the exit code of the error that stopped it (after printing the error).
+/// Checks the `--vantage` names and puts them in the suite's order, so that each vantage's
+/// hint rules see the vantages before it. No name means the suite's first vantage.
+fn vantage_order(suite: &Suite, names: Vec<String>) -> Result<Vec<Option<String>>, String> {
+    if names.is_empty() {
+        return Ok(vec![None]);
+    }
+    let mut positions = Vec::new();
+    for name in &names {
+        let Some(position) = suite.vantages.iter().position(|v| &v.name == name) else {
+            let valid: Vec<&str> = suite.vantages.iter().map(|v| v.name.as_str()).collect();
+            return Err(format!(
+                "unknown vantage `{name}`; this suite defines: {}",
+                valid.join(", ")
+            ));
+        };
+        if positions.contains(&position) {
+            return Err(format!("--vantage {name} is given twice"));
+        }
+        positions.push(position);
+    }
+    positions.sort_unstable();
+    Ok(positions
+        .into_iter()
+        .map(|position| Some(suite.vantages[position].name.clone()))
+        .collect())
+}
+
+/// Runs several vantages one after another and writes combined reports. Each run sees the
+/// outcomes of the runs before it, as `--baseline` gives them, and no run sends a credential
+/// that an earlier one saw rejected. Returns whether every check passed.
+async fn run_vantages(
+    suite: &Arc<Suite>,
+    vantages: &[Option<String>],
+    mut options: RunOptions,
+    paths: &ReportPaths,
+    env: &dyn Fn(&str) -> Option<String>,
+    stop: &Stop,
+) -> Result<bool, u8> {
+    let mut inputs = Vec::new();
+    let mut redactor = crate::secret::Redactor::new();
+    for vantage in vantages {
+        options.vantage = vantage.clone();
+        let (results, run_redactor, rejected) =
+            run_vantage(Arc::clone(suite), &options, env, stop.clone()).await?;
+        redactor.merge(&run_redactor);
+        options.baseline.push(results.clone());
+        options.rejected.extend(rejected);
+        inputs.push(crate::merge::Input {
+            path: PathBuf::from(format!("vantage {}", results.vantage.name)),
+            results,
+        });
+        if stop.reason().is_some() {
+            break;
+        }
+    }
+    let merged = crate::merge::combine(inputs, Some(suite), Some(&suite.path), Vec::new())
+        .map_err(|error| {
+            eprintln!("error: {}", error_chain(&error));
+            exit::INTERNAL
+        })?;
+    print_flush(&super::merge::summary(&merged));
+    match super::merge::write_merged(&merged, paths, &redactor) {
+        Ok(written) => {
+            for path in written {
+                print_flush(&format!("wrote {}\n", display(&path)));
+            }
+            Ok(merged.is_success())
+        }
+        Err(error) => {
+            eprintln!("error: {}", error_chain(&error));
+            Err(exit::INTERNAL)
+        }
+    }
+}
+
+/// Runs a loaded suite with console output, writes the reports and returns whether every
+/// check passed, or the exit code of the error that stopped it (after printing the error).
 pub async fn run_suite(
     suite: Arc<Suite>,
     options: &RunOptions,
     paths: &ReportPaths,
     env: &dyn Fn(&str) -> Option<String>,
     stop: Stop,
-) -> Result<RunResults, u8> {
+) -> Result<bool, u8> {
+    let (results, redactor, _) = run_vantage(suite, options, env, stop).await?;
+    match report::write_reports(std::slice::from_ref(&results), paths, &redactor) {
+        Ok(written) => {
+            for path in written {
+                print_flush(&format!("wrote {}\n", display(&path)));
+            }
+            Ok(results.summary.is_success())
+        }
+        Err(error) => {
+            eprintln!("error: {}", error_chain(&error));
+            Err(exit::INTERNAL)
+        }
+    }
+}
+
+/// Runs one vantage with console output. Returns its results, the redactor that masks its
+/// secrets, and the credentials it saw rejected with 401.
+async fn run_vantage(
+    suite: Arc<Suite>,
+    options: &RunOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+    stop: Stop,
+) -> Result<(RunResults, crate::secret::Redactor, Vec<RejectedCredential>), u8> {
     let plan = match run::plan(&suite, options, env) {
         Ok(plan) => plan,
         Err(error) => {
@@ -182,6 +297,14 @@ pub async fn run_suite(
             return Err(exit::USAGE);
         }
     };
+    let credentials: Vec<(String, Option<(String, crate::secret::Secret)>)> = plan
+        .checks
+        .iter()
+        .map(|planned| {
+            let id = suite.checks[planned.index].id.clone();
+            (id, planned.preview.basic_auth.clone())
+        })
+        .collect();
     let styles = console::Styles::detect(std::io::stdout().is_terminal());
     let id_width = suite.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
 
@@ -201,18 +324,21 @@ pub async fn run_suite(
     progress.finish();
     print_flush(&console::footer(&results, &styles));
 
-    match report::write_reports(std::slice::from_ref(&results), paths, &redactor) {
-        Ok(written) => {
-            for path in written {
-                print_flush(&format!("wrote {}\n", display(&path)));
-            }
-            Ok(results)
-        }
-        Err(error) => {
-            eprintln!("error: {}", error_chain(&error));
-            Err(exit::INTERNAL)
-        }
-    }
+    let rejected = results
+        .checks
+        .iter()
+        .filter(|check| check.response.as_ref().is_some_and(|r| r.status == 401))
+        .filter_map(|check| {
+            let (_, credential) = credentials.iter().find(|(id, _)| *id == check.id)?;
+            let (user, password) = credential.clone()?;
+            Some(RejectedCredential {
+                user,
+                password,
+                check: format!("{}` at vantage `{}", check.id, results.vantage.name),
+            })
+        })
+        .collect();
+    Ok((results, redactor, rejected))
 }
 
 /// Run-level fields for the console header, printed before any check finishes.

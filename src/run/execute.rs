@@ -80,6 +80,9 @@ pub async fn execute(
         })
         .collect();
     let lockout = Lockout::new(credentials);
+    for rejected in &plan.rejected {
+        lockout.reject(&rejected.user, rejected.password.expose(), &rejected.check);
+    }
     let run = Arc::new(Run {
         lockout,
         stop,
@@ -379,6 +382,7 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
     let received = match outcome {
         Ok(received) => received,
         Err((kind, message)) => {
+            let (kind, message, tls) = tls_evidence::examine_failure(kind, message, prepared).await;
             let redactor = lock(&run.redactor).clone();
             let evidence = Evidence {
                 status: None,
@@ -396,14 +400,8 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
                 diagnose(check, &suite.hints, &plan.vantage.name, &evidence),
                 &redactor,
             ));
-            if kind.family() == "tls" && prepared.url.scheme() == "https" {
-                let proxied = prepared.proxy.url.is_some();
-                let evidence =
-                    tls_evidence::after_failed_handshake(&prepared.url, &prepared.client, proxied)
-                        .await;
-                if let Some(connection) = &mut result.connection {
-                    evidence.record(connection, &redactor);
-                }
+            if let (Some(tls), Some(connection)) = (tls, &mut result.connection) {
+                tls.record(connection, &redactor);
             }
             return result;
         }
@@ -418,6 +416,7 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
             body_truncated: received.truncated,
             duration,
             certificate: received.tls.certificate.as_ref(),
+            tls_note: received.tls.note.as_deref(),
         },
     );
     let body_text = String::from_utf8_lossy(&received.body);
@@ -568,7 +567,10 @@ async fn send(
     let status = response.status().as_u16();
     let remote_address = response.remote_addr();
     let version = format!("{:?}", response.version());
-    let tls = TlsEvidence::from_response(response.extensions().get::<reqwest::tls::TlsInfo>());
+    let tls = TlsEvidence::from_response(
+        response.extensions().get::<reqwest::tls::TlsInfo>(),
+        response.url(),
+    );
     let headers = response.headers().clone();
     let mut body = Vec::new();
     let mut truncated = false;

@@ -39,6 +39,8 @@ pub struct Lockout {
     gates: Vec<Gate>,
     /// Planned check position → (gate, index in that gate's order).
     places: HashMap<usize, (usize, usize)>,
+    /// The credential of each gate, to apply verdicts from earlier runs.
+    keys: Vec<(String, String)>,
 }
 
 impl Lockout {
@@ -73,7 +75,30 @@ impl Lockout {
                 }),
             })
             .collect();
-        Lockout { gates, places }
+        let keys = keys
+            .into_iter()
+            .map(|(user, password)| (user.to_string(), password.to_string()))
+            .collect();
+        Lockout {
+            gates,
+            places,
+            keys,
+        }
+    }
+
+    /// Records that an earlier run in this process saw the credential rejected, so that no
+    /// check of this run sends it again.
+    pub fn reject(&self, user: &str, password: &str, check: &str) {
+        let Some(gate) = self.keys.iter().position(|(known_user, known_password)| {
+            known_user == user && known_password == password
+        }) else {
+            return;
+        };
+        self.gates[gate].state.send_modify(|state| {
+            state.verdict.get_or_insert(Verdict::Rejected {
+                check: check.to_string(),
+            });
+        });
     }
 
     /// Waits until the check at `position` may send: it is its turn to probe (`None`), or the
@@ -153,6 +178,13 @@ mod tests {
         lockout.finish(1, None);
         lockout.finish(0, None);
         assert_eq!(lockout.wait(2).await, None);
+    }
+
+    #[tokio::test]
+    async fn earlier_rejection_applies_at_once() {
+        let lockout = Lockout::new([Some(("u", "p")), Some(("u", "p"))]);
+        lockout.reject("u", "p", "ers` at vantage `internal");
+        assert_eq!(lockout.wait(0).await, rejected("ers` at vantage `internal"));
     }
 
     #[tokio::test]

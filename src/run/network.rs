@@ -29,7 +29,7 @@ pub struct NetworkOptions {
     /// `--base-url`, replacing the vantage's and the defaults'.
     pub base_url: Option<String>,
     /// `--ca-file`: trusted along with the suite's CA files.
-    pub ca_file: Option<PathBuf>,
+    pub ca_files: Vec<PathBuf>,
     pub ca_only: bool,
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
@@ -90,7 +90,7 @@ pub fn tls_plan(levels: &[&TlsSettings], options: &NetworkOptions) -> TlsPlan {
         client_cert = level.client_cert.clone().or(client_cert);
         client_key = level.client_key.clone().or(client_key);
     }
-    plan.ca_files.extend(options.ca_file.iter().cloned());
+    plan.ca_files.extend(options.ca_files.iter().cloned());
     plan.ca_only = options.ca_only || ca_only.unwrap_or(false);
     plan.insecure = options.insecure || insecure.unwrap_or(false);
     plan.min_version = options.min_tls.or(plan.min_version);

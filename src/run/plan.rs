@@ -36,6 +36,17 @@ pub struct RunOptions {
     /// Send every check even after a credential was rejected, at the risk of locking the
     /// account.
     pub allow_auth_retries: bool,
+    /// Credentials that an earlier run in this process saw rejected with 401, and the check
+    /// that got the 401, so that this run does not send them again.
+    pub rejected: Vec<RejectedCredential>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RejectedCredential {
+    pub user: String,
+    pub password: Secret,
+    /// Names the check and where it ran, as skip reasons show it.
+    pub check: String,
 }
 
 impl Default for RunOptions {
@@ -51,6 +62,7 @@ impl Default for RunOptions {
             fail_fast: false,
             baseline: Vec::new(),
             allow_auth_retries: false,
+            rejected: Vec::new(),
         }
     }
 }
@@ -137,6 +149,7 @@ pub struct Plan {
     pub body_limit: usize,
     pub fail_fast: bool,
     pub allow_auth_retries: bool,
+    pub rejected: Vec<RejectedCredential>,
     /// True when certificate verification is off for at least one check.
     pub insecure: bool,
     /// Resolved variables; captured values join them while the run goes on.
@@ -317,6 +330,7 @@ pub fn plan(
         body_limit: options.body_limit,
         fail_fast: options.fail_fast,
         allow_auth_retries: options.allow_auth_retries,
+        rejected: options.rejected.clone(),
         insecure: network::any_insecure(suite, &options.network),
         values,
         history: crate::diagnose::History::from_runs(&options.baseline),
