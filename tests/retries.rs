@@ -110,3 +110,23 @@ fn rejected_login_is_not_retried() {
     );
     assert_eq!(simulator.failed_logins(), 1, "a 401 was retried");
 }
+
+#[test]
+fn attempts_match_results_schema() {
+    let (address, _) = flaky_server(1);
+    let finished = Gatecheck::run_text(&flaky_suite(address, 1), "default").execute();
+    let schema_text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/results.schema.json"),
+    )
+    .expect("the results schema is readable");
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema is JSON");
+    let report: serde_json::Value =
+        serde_json::from_str(&finished.json()).expect("the JSON report parses");
+    assert_eq!(report["checks"][0]["attempts"][0]["got"], "503");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|error| format!("{error} at {}", error.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}

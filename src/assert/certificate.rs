@@ -6,12 +6,18 @@ use crate::results::{CertificateInfo, ExpectationFailure};
 use crate::suite::CertificateExpectation;
 
 /// Returns a failure for each condition that does not hold, in the order the format lists
-/// them: days left, issuer, subject, names. Without a certificate (plain HTTP), every set
-/// condition fails.
+/// them: days left, issuer, subject, names. Without a certificate every set condition fails,
+/// with the reason it is missing (`Err(None)` stands for plain HTTP).
 pub fn evaluate(
     expect: &CertificateExpectation,
-    certificate: Option<&CertificateInfo>,
+    certificate: Result<&CertificateInfo, Option<&str>>,
 ) -> Vec<ExpectationFailure> {
+    let missing_text = match certificate {
+        Ok(_) => String::new(),
+        Err(Some(reason)) => reason.trim_end_matches('.').to_string(),
+        Err(None) => "no certificate: the request did not use TLS".to_string(),
+    };
+    let certificate = certificate.ok();
     let mut failures = Vec::new();
     let mut fail = |expectation: &str, expected: String, actual: String| {
         failures.push(ExpectationFailure {
@@ -20,7 +26,7 @@ pub fn evaluate(
             actual,
         });
     };
-    let missing = || "no certificate (the request did not use TLS)".to_string();
+    let missing = || missing_text.clone();
 
     if let Some(minimum) = expect.min_days_left {
         let expected = format!("at least {minimum} days left");
@@ -74,8 +80,8 @@ pub fn evaluate(
 /// Tells whether `name` is among the subject alternative names: IP addresses compare as
 /// addresses, so `::1` matches `0:0:0:0:0:0:0:1`; DNS names compare without regard to case.
 fn lists_name(sans: &[String], name: &str) -> bool {
-    let wanted_address = name.parse::<IpAddr>().ok();
-    sans.iter().any(|listed| match wanted_address {
+    let expected_address = name.parse::<IpAddr>().ok();
+    sans.iter().any(|listed| match expected_address {
         Some(address) => listed.parse::<IpAddr>().ok() == Some(address),
         None => listed.eq_ignore_ascii_case(name),
     })
@@ -107,7 +113,7 @@ mod tests {
             min_days_left: Some(12),
             ..expect()
         };
-        assert_eq!(evaluate(&expectation, Some(&certificate())), []);
+        assert_eq!(evaluate(&expectation, Ok(&certificate())), []);
     }
 
     #[test]
@@ -116,7 +122,7 @@ mod tests {
             min_days_left: Some(30),
             ..expect()
         };
-        let failures = evaluate(&expectation, Some(&certificate()));
+        let failures = evaluate(&expectation, Ok(&certificate()));
         assert_eq!(
             failures,
             [ExpectationFailure {
@@ -133,7 +139,7 @@ mod tests {
             issuer: Some(Regex::new("CN=Corporate CA").unwrap()),
             ..expect()
         };
-        let failures = evaluate(&expectation, Some(&certificate()));
+        let failures = evaluate(&expectation, Ok(&certificate()));
         assert_eq!(failures.len(), 1, "{failures:?}");
         assert_eq!(failures[0].actual, "O=Example, CN=Example CA");
     }
@@ -144,7 +150,7 @@ mod tests {
             subject: Some(Regex::new(r"CN=api\.").unwrap()),
             ..expect()
         };
-        assert_eq!(evaluate(&expectation, Some(&certificate())), []);
+        assert_eq!(evaluate(&expectation, Ok(&certificate())), []);
     }
 
     #[test]
@@ -165,7 +171,7 @@ mod tests {
             san_contains: Some("other.example.test".to_string()),
             ..expect()
         };
-        let failures = evaluate(&expectation, Some(&certificate()));
+        let failures = evaluate(&expectation, Ok(&certificate()));
         assert_eq!(failures.len(), 1, "{failures:?}");
         assert_eq!(failures[0].actual, "api.example.test, ::1");
     }
@@ -177,7 +183,22 @@ mod tests {
             san_contains: Some("a.test".to_string()),
             ..expect()
         };
-        let failures = evaluate(&expectation, None);
+        let failures = evaluate(&expectation, Err(None));
         assert_eq!(failures.len(), 2, "{failures:?}");
+        assert_eq!(
+            failures[0].actual,
+            "no certificate: the request did not use TLS"
+        );
+    }
+
+    #[test]
+    fn missing_certificate_gives_reason() {
+        let expectation = CertificateExpectation {
+            min_days_left: Some(1),
+            ..expect()
+        };
+        let failures = evaluate(&expectation, Err(Some("No certificate recorded: a proxy.")));
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].actual, "No certificate recorded: a proxy");
     }
 }

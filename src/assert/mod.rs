@@ -26,6 +26,8 @@ pub struct Response<'a> {
     pub duration: Duration,
     /// The server's leaf certificate; `None` for plain HTTP.
     pub certificate: Option<&'a CertificateInfo>,
+    /// Reason that `certificate` is missing, for an HTTPS request.
+    pub tls_note: Option<&'a str>,
 }
 
 /// Returns the expectations that did not hold, in the order the suite lists them: status,
@@ -93,7 +95,8 @@ pub fn evaluate(expect: &Expectations, response: &Response<'_>) -> Vec<Expectati
         });
     }
     if let Some(expectation) = &expect.certificate {
-        failures.extend(certificate::evaluate(expectation, response.certificate));
+        let certificate = response.certificate.ok_or(response.tls_note);
+        failures.extend(certificate::evaluate(expectation, certificate));
     }
     failures
 }

@@ -28,12 +28,17 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
         .map(|cause| cause.to_string().to_ascii_lowercase())
         .collect::<Vec<_>>()
         .join(" | ");
+    // Over HTTP/2, hyper 1 may pass on a TLS alert after the handshake (such as a rejected
+    // client certificate) only as text.
+    if text.contains("received fatal alert") {
+        return ErrorKind::TlsHandshakeRejected;
+    }
     if text.contains("dns error") || text.contains("failed to lookup address") {
         return ErrorKind::Dns;
     }
     // A proxy that rejects CONNECT is only recognisable by its message in reqwest 0.13.
     if text.contains("tunnel error") || text.contains("proxy") {
-        // hyper-util 0.1 says "proxy authorization required" for a 407.
+        // hyper-util 0.1 reports a 407 as "proxy authorization required".
         if text.contains("407")
             || text.contains("authentication required")
             || text.contains("authorization required")
@@ -98,10 +103,10 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
 fn classify_tls(error: &TlsError) -> ErrorKind {
     match error {
         TlsError::InvalidCertificate(certificate) => match certificate {
-            // A signature algorithm that does not fit the key of the trusted CA found by the
-            // issuer's name almost always means another CA of that name signed, as when a
-            // self-signed `CN=localhost` certificate meets Debian's trusted snakeoil
-            // certificate of the same name.
+            // A signature that does not fit the key of the trusted CA with the issuer's name
+            // almost always means that another CA of that name signed. An example is a
+            // self-signed `CN=localhost` certificate on a Debian machine that trusts its
+            // snakeoil certificate of the same name.
             CertificateError::UnknownIssuer
             | CertificateError::BadSignature
             | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
@@ -175,8 +180,8 @@ pub fn describe_chain(error: &(dyn StdError + 'static)) -> String {
     parts.join(": ")
 }
 
-/// Rewords the certificate errors whose rustls text shows names in Rust debug form or times in
-/// Unix seconds; `None` for the others, whose text is clear already.
+/// Rewords the certificate errors whose rustls text shows names in Rust debug form, times in
+/// Unix seconds or algorithm ids. Returns `None` for the others, whose text is clear.
 fn reword_certificate_error(error: &CertificateError) -> Option<String> {
     use crate::run::tls_evidence::unix_time_rfc3339;
 

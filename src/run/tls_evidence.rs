@@ -9,37 +9,54 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use reqwest::Url;
+use rustls::client::ResolvesClientCert;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, ProtocolVersion, SignatureScheme};
 use time::OffsetDateTime;
-use tokio::io::AsyncWriteExt as _;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsConnector;
-use x509_parser::prelude::{FromDer as _, GeneralName, X509Certificate};
+use x509_parser::prelude::{FromDer as _, GeneralName, X509Certificate, X509Name};
 
+use crate::error_kind::ErrorKind;
 use crate::results::{CertificateInfo, ConnectionInfo};
 use crate::run::network::ClientSettings;
+use crate::run::plan::PreparedRequest;
 use crate::secret::Redactor;
 
-/// What a handshake showed about the server's TLS setup.
+/// Evidence of a handshake about the server's TLS setup.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TlsEvidence {
     /// `TLS 1.2` or `TLS 1.3`.
     pub version: Option<String>,
     pub certificate: Option<CertificateInfo>,
-    /// Where the evidence came from, or why it is missing, when the request's handshake failed.
+    /// Origin of the evidence, or the reason it is missing, when the request got no response.
     pub note: Option<String>,
 }
 
 impl TlsEvidence {
-    /// Reads the evidence of a response; `None` for plain HTTP.
-    pub fn from_response(info: Option<&reqwest::tls::TlsInfo>) -> TlsEvidence {
+    /// Reads the evidence of a response: empty for plain HTTP, and only a note for HTTPS
+    /// through a proxy.
+    pub fn from_response(info: Option<&reqwest::tls::TlsInfo>, url: &Url) -> TlsEvidence {
         let Some(info) = info else {
-            return TlsEvidence::default();
+            // NOTE: reqwest 0.13 keeps no `TlsInfo` for a connection tunnelled through a
+            // proxy, so certificate conditions cannot be checked there.
+            let note = (url.scheme() == "https").then(|| {
+                "No certificate recorded: through a proxy tunnel, the HTTP client does not \
+                 report the TLS version and certificate."
+                    .to_string()
+            });
+            return TlsEvidence {
+                note,
+                ..TlsEvidence::default()
+            };
         };
         let version = info.version().and_then(|version| {
             let name = if version == reqwest::tls::Version::TLS_1_3 {
@@ -135,78 +152,194 @@ pub fn unix_time_rfc3339(moment: UnixTime) -> String {
         .map_or_else(|| format!("{} (Unix time)", moment.as_secs()), rfc3339)
 }
 
-/// Collects the evidence after the request's handshake failed, with a second handshake to the
-/// same host, port and server name that accepts any certificate. It is bounded by the connect
-/// timeout and connects directly: when the request went through a proxy, the proxy's view of
-/// the server may differ, so the evidence is left out with a note instead.
-pub async fn after_failed_handshake(
-    url: &Url,
-    settings: &ClientSettings,
-    proxied: bool,
-) -> TlsEvidence {
-    let without = |note: String| TlsEvidence {
-        note: Some(note),
-        ..TlsEvidence::default()
-    };
-    if proxied {
-        return without(
-            "No certificate recorded: the request went through a proxy, and the second \
-             handshake that records the certificate connects only directly."
-                .to_string(),
-        );
+/// Examines a request that got no response. After a `tls.*` error it collects the evidence
+/// with a second handshake. After an error that can hide a rejected handshake (`other`,
+/// `closed.early`, `connect.reset`), it makes the same handshake, and when that shows the
+/// server rejecting the connection with a TLS alert, it returns `tls.handshake-rejected`
+/// instead: over HTTP/2, hyper 1 reports a server that rejects a missing client certificate
+/// only as "connection was not ready".
+///
+/// Returns the kind, the message and the evidence for the result. The evidence is `None` when
+/// the kind is not a TLS one.
+pub async fn examine_failure(
+    kind: ErrorKind,
+    message: String,
+    prepared: &PreparedRequest,
+) -> (ErrorKind, String, Option<TlsEvidence>) {
+    let is_tls = kind.family() == "tls";
+    let may_hide_tls = matches!(
+        kind,
+        ErrorKind::Other | ErrorKind::ClosedEarly | ErrorKind::ConnectReset
+    );
+    let proxied = prepared.proxy.url.is_some();
+    if prepared.url.scheme() != "https" || !(is_tls || (may_hide_tls && !proxied)) {
+        return (kind, message, None);
     }
-    let limit = settings.connect_timeout;
-    let verifier = Arc::new(RecordingVerifier::new());
-    let handshake = second_handshake(url, settings, Arc::clone(&verifier));
-    let outcome = tokio::time::timeout(limit, handshake).await;
+    if proxied {
+        let evidence = TlsEvidence {
+            note: Some(
+                "No certificate recorded: the request went through a proxy, and the second \
+                 handshake that records the certificate connects only directly."
+                    .to_string(),
+            ),
+            ..TlsEvidence::default()
+        };
+        return (kind, message, Some(evidence));
+    }
 
-    let now = OffsetDateTime::now_utc();
-    let certificate = verifier
-        .presented_leaf()
-        .and_then(|der| certificate_info(&der, now));
-    let failure = match outcome {
-        Ok(Ok(version)) => {
-            return TlsEvidence {
-                version,
-                certificate,
-                note: Some(
-                    "From a second handshake that accepted any certificate, because the \
-                     request's own handshake failed."
-                        .to_string(),
-                ),
-            };
+    let handshake = second_handshake(&prepared.url, &prepared.client).await;
+    match (&handshake.rejection, is_tls) {
+        (_, true) => (kind, message, Some(handshake.evidence())),
+        (Some(rejection), false) => {
+            let message = format!(
+                "the server rejected the TLS connection: {rejection} (the request reported: \
+                 {message})"
+            );
+            (
+                ErrorKind::TlsHandshakeRejected,
+                message,
+                Some(handshake.evidence()),
+            )
         }
-        Ok(Err(error)) => error,
-        Err(_) => format!(
-            "it did not finish within the connect timeout of {} ms",
-            limit.as_millis()
-        ),
-    };
-    let note = if certificate.is_some() {
-        format!(
-            "Certificate from a second handshake that accepted any certificate, because the \
-             request's own handshake failed; that handshake then failed too: {failure}."
-        )
-    } else {
-        format!(
-            "No certificate recorded: a second handshake that accepts any certificate failed \
-             too: {failure}."
-        )
-    };
-    TlsEvidence {
-        version: None,
-        certificate,
-        note: Some(note),
+        (None, false) => (kind, message, None),
     }
 }
 
-/// Connects and completes a handshake, returning the negotiated version. Errors are phrased
-/// to follow "failed too: ".
-async fn second_handshake(
+/// Observations of the second handshake.
+#[derive(Debug, Default)]
+struct SecondHandshake {
+    version: Option<String>,
+    certificate: Option<CertificateInfo>,
+    /// Set when the server asked for a client certificate.
+    client_certificate: Option<ClientCertificateRequest>,
+    /// The TLS alert or close with which the server ended the connection.
+    rejection: Option<String>,
+    /// Reason the handshake did not complete.
+    failure: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+struct ClientCertificateRequest {
+    /// Distinguished names of the CAs whose client certificates the server accepts; often
+    /// empty.
+    acceptable_issuers: Vec<String>,
+    /// Whether gatecheck had a client certificate to send.
+    sent: bool,
+}
+
+impl SecondHandshake {
+    fn evidence(self) -> TlsEvidence {
+        let mut note = match (&self.certificate, &self.failure) {
+            (Some(_), None) => "From a second handshake that offered TLS 1.2 and 1.3 and \
+                                accepted any certificate, because the request got no response."
+                .to_string(),
+            (Some(_), Some(failure)) => format!(
+                "Certificate from a second handshake that accepted any certificate, because \
+                 the request got no response; that handshake then failed too: {failure}."
+            ),
+            (None, failure) => format!(
+                "No certificate recorded: a second handshake that accepts any certificate \
+                 failed too: {}.",
+                failure.as_deref().unwrap_or("the server presented none")
+            ),
+        };
+        if let Some(request) = &self.client_certificate {
+            let issuers = if request.acceptable_issuers.is_empty() {
+                "it named no acceptable issuers".to_string()
+            } else {
+                format!(
+                    "acceptable issuers: {}",
+                    request.acceptable_issuers.join("; ")
+                )
+            };
+            let sent = if request.sent {
+                "gatecheck sent the configured one"
+            } else {
+                "gatecheck had none to send (--client-cert, tls.client_cert)"
+            };
+            note.push_str(&format!(
+                " The server requested a client certificate ({issuers}), and {sent}."
+            ));
+        }
+        if let Some(rejection) = &self.rejection {
+            note.push_str(&format!(
+                " The server then ended the connection: {rejection}."
+            ));
+        }
+        TlsEvidence {
+            version: self.version,
+            certificate: self.certificate,
+            note: Some(note),
+        }
+    }
+}
+
+/// Makes a handshake to the same host, port and server name as the request, directly and
+/// bounded by the connect timeout, with a verifier that accepts any certificate and the
+/// request's client certificate, if any. It sends no request.
+async fn second_handshake(url: &Url, settings: &ClientSettings) -> SecondHandshake {
+    let limit = settings.connect_timeout;
+    let recorder = Arc::new(Recorder::new(client_identity(settings)));
+    let outcome =
+        tokio::time::timeout(limit, handshake(url, settings, Arc::clone(&recorder))).await;
+
+    let mut result = SecondHandshake {
+        certificate: recorder
+            .presented_leaf()
+            .and_then(|der| certificate_info(&der, OffsetDateTime::now_utc())),
+        client_certificate: recorder.client_certificate_request(),
+        ..SecondHandshake::default()
+    };
+    match outcome {
+        Ok(Ok((version, rejection))) => {
+            result.version = version;
+            result.rejection = rejection;
+        }
+        Ok(Err(Failure::Alert(alert))) => result.rejection = Some(alert),
+        Ok(Err(Failure::Other(failure))) => result.failure = Some(failure),
+        Err(_) => {
+            result.failure = Some(format!(
+                "it did not finish within the connect timeout of {} ms",
+                limit.as_millis()
+            ));
+        }
+    }
+    if result.failure.is_none() && result.rejection.is_some() && result.version.is_none() {
+        result.failure = result.rejection.clone();
+    }
+    result
+}
+
+/// Failure of the second handshake. Its text follows "failed too: " in the note.
+enum Failure {
+    /// The server sent a TLS alert.
+    Alert(String),
+    Other(String),
+}
+
+impl From<String> for Failure {
+    fn from(text: String) -> Failure {
+        Failure::Other(text)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(text: &str) -> Failure {
+        Failure::Other(text.to_string())
+    }
+}
+
+/// The time a server that requested a client certificate gets to reject the connection after
+/// the handshake, as TLS 1.3 servers do, before it counts as accepting.
+const REJECTION_WAIT: Duration = Duration::from_secs(1);
+
+/// Connects and completes a handshake. Returns the negotiated version and, when the server
+/// requested a client certificate, how it ended the connection right after the handshake.
+async fn handshake(
     url: &Url,
     settings: &ClientSettings,
-    verifier: Arc<RecordingVerifier>,
-) -> Result<Option<String>, String> {
+    recorder: Arc<Recorder>,
+) -> Result<(Option<String>, Option<String>), Failure> {
     let host = url.host_str().ok_or("the URL has no host")?;
     let port = url
         .port_or_known_default()
@@ -230,17 +363,52 @@ async fn second_handshake(
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|error| error.to_string())?
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(Arc::clone(&recorder) as Arc<dyn ServerCertVerifier>)
+        .with_client_cert_resolver(Arc::clone(&recorder) as Arc<dyn ResolvesClientCert>);
     let mut tls = TlsConnector::from(Arc::new(config))
         .connect(server_name, stream)
         .await
-        .map_err(|error| crate::run::classify::describe_chain(&error))?;
+        .map_err(|error| match alert(&error) {
+            Some(alert) => Failure::Alert(alert),
+            None => Failure::Other(crate::run::classify::describe_chain(&error)),
+        })?;
     let version = tls.get_ref().1.protocol_version().and_then(version_name);
-    // A close_notify tells the server that the connection ends on purpose; whether it arrives
-    // changes nothing here.
+
+    let mut rejection = None;
+    if recorder.client_certificate_request().is_some() {
+        let mut buffer = [0_u8; 1024];
+        rejection = match tokio::time::timeout(REJECTION_WAIT, tls.read(&mut buffer)).await {
+            Ok(Ok(0)) => Some("it closed the connection after the handshake".to_string()),
+            Ok(Err(error)) => alert(&error),
+            Ok(Ok(_)) | Err(_) => None,
+        };
+    }
+    // A close_notify ends the connection cleanly. Whether it arrives changes nothing here, so
+    // an error is ignored.
     let _ = tls.shutdown().await;
-    Ok(version)
+    Ok((version, rejection))
+}
+
+/// Returns the text of the TLS alert inside an I/O error, such as `received fatal alert:
+/// CertificateRequired`.
+fn alert(error: &std::io::Error) -> Option<String> {
+    let tls = error.get_ref()?.downcast_ref::<rustls::Error>()?;
+    matches!(tls, rustls::Error::AlertReceived(_)).then(|| tls.to_string())
+}
+
+/// Loads the request's client certificate, so that the second handshake offers what the
+/// request offered. A file that does not load leaves it out: the request itself reports that.
+fn client_identity(settings: &ClientSettings) -> Option<Arc<CertifiedKey>> {
+    let (certificate, key) = settings.tls.identity.as_ref()?;
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(certificate)
+        .ok()?
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let key = PrivateKeyDer::from_pem_file(key).ok()?;
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    CertifiedKey::from_der(chain, key, &provider)
+        .ok()
+        .map(Arc::new)
 }
 
 /// Resolves `name` as the request did: through the vantage's or `--resolve` overrides first,
@@ -301,32 +469,46 @@ fn version_name(version: ProtocolVersion) -> Option<String> {
     }
 }
 
-/// Records the certificate chain the server presents and accepts it, whatever it is. Handshake
-/// signatures are still checked, so the handshake proves that the server holds the key of the
-/// certificate it presented.
+/// Records what the server presents and requests during the second handshake. As certificate
+/// verifier it accepts any certificate, but still checks the handshake signatures, so the
+/// handshake proves that the server has the private key of the presented certificate. As client
+/// certificate resolver it offers the request's client certificate, if any.
 #[derive(Debug)]
-struct RecordingVerifier {
+struct Recorder {
     provider: CryptoProvider,
+    identity: Option<Arc<CertifiedKey>>,
     leaf: Mutex<Option<CertificateDer<'static>>>,
+    client_certificate: Mutex<Option<ClientCertificateRequest>>,
 }
 
-impl RecordingVerifier {
-    fn new() -> RecordingVerifier {
-        RecordingVerifier {
+impl Recorder {
+    fn new(identity: Option<Arc<CertifiedKey>>) -> Recorder {
+        Recorder {
             provider: rustls::crypto::aws_lc_rs::default_provider(),
+            identity,
             leaf: Mutex::new(None),
+            client_certificate: Mutex::new(None),
         }
     }
 
     fn presented_leaf(&self) -> Option<CertificateDer<'static>> {
-        self.leaf
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        lock(&self.leaf).clone()
+    }
+
+    fn client_certificate_request(&self) -> Option<ClientCertificateRequest> {
+        lock(&self.client_certificate).clone()
     }
 }
 
-impl ServerCertVerifier for RecordingVerifier {
+/// Locks a mutex, also after a panic elsewhere: each writer stores one value, so the data
+/// stays consistent.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl ServerCertVerifier for Recorder {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -335,11 +517,7 @@ impl ServerCertVerifier for RecordingVerifier {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        *self
-            .leaf
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
-            Some(end_entity.clone().into_owned());
+        *lock(&self.leaf) = Some(end_entity.clone().into_owned());
         Ok(ServerCertVerified::assertion())
     }
 
@@ -375,6 +553,38 @@ impl ServerCertVerifier for RecordingVerifier {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+impl ResolvesClientCert for Recorder {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        let acceptable_issuers = root_hint_subjects
+            .iter()
+            .map(|subject| distinguished_name(subject))
+            .collect();
+        *lock(&self.client_certificate) = Some(ClientCertificateRequest {
+            acceptable_issuers,
+            sent: self.identity.is_some(),
+        });
+        self.identity.clone()
+    }
+
+    // True also without a certificate, so that rustls keeps the transcript that a client
+    // certificate would need; `resolve` is called whenever the server requests one.
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// Formats a DER distinguished name as the certificate fields are, such as `CN=Example CA`.
+fn distinguished_name(der: &[u8]) -> String {
+    match X509Name::from_der(der) {
+        Ok((_, name)) => name.to_string(),
+        Err(_) => "(a name that does not parse)".to_string(),
     }
 }
 

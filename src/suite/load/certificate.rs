@@ -33,12 +33,15 @@ impl SuiteLoader<'_> {
                 }
                 _ => {
                     ok = false;
-                    let shown = days
+                    let written = days
                         .value
                         .scalar_text()
                         .unwrap_or_else(|| days.value.kind().to_string());
                     self.reader
-                        .error(days.position, format!("invalid `min_days_left` `{shown}`"))
+                        .error(
+                            days.position,
+                            format!("invalid `min_days_left` `{written}`"),
+                        )
                         .help = Some("write a whole number of days, such as 30".to_string());
                 }
             }
@@ -66,10 +69,16 @@ mod tests {
 
     use crate::suite::load_str;
 
+    /// Returns a suite with one check, ending in `certificate:` followed by `certificate`.
+    fn suite(certificate: &str) -> String {
+        format!(
+            "name: t\nchecks:\n  - id: a\n    request:\n      url: https://api.example.test/\n    \
+             expect:\n      certificate:{certificate}\n"
+        )
+    }
+
     fn load_errors(certificate: &str) -> String {
-        let text = format!(
-            "name: t\nchecks:\n  - id: a\n    request:\n      url: https://api.example.test/\n    expect:\n      certificate: {certificate}\n"
-        );
+        let text = suite(&format!(" {certificate}"));
         match load_str(Path::new("suite.yaml"), &text) {
             Ok(_) => String::new(),
             Err(error) => error.to_string(),
@@ -78,8 +87,11 @@ mod tests {
 
     #[test]
     fn conditions_load() {
-        let text = "name: t\nchecks:\n  - id: a\n    request:\n      url: https://api.example.test/\n    expect:\n      certificate:\n        min_days_left: 30\n        issuer: CN=Example CA\n        subject: CN=api\n        san_contains: api.example.test\n";
-        let loaded = load_str(Path::new("suite.yaml"), text).expect("the suite loads");
+        let text = suite(
+            "\n        min_days_left: 30\n        issuer: CN=Example CA\n        subject: CN=api\n        \
+             san_contains: api.example.test",
+        );
+        let loaded = load_str(Path::new("suite.yaml"), &text).expect("the suite loads");
         let certificate = loaded.suite.checks[0]
             .expect
             .certificate

@@ -1,0 +1,915 @@
+//! Failures below HTTP, each produced by a real component on loopback: TLS servers with
+//! certificates generated per test, tinyproxy as a forward proxy, listeners that never accept
+//! or never respond, and a network namespace without routes for DNS. Each test checks the error
+//! kind, and the TLS tests also the evidence that the reports show.
+
+mod common;
+mod servers;
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{CANARY_PASSWORD, Finished, Gatecheck, check, closed_loopback_port};
+use gatecheck::results::{CheckResult, Outcome, RunResults};
+use servers::tinyproxy::{ProxyOptions, Tinyproxy};
+use servers::{Servers, TLS_BODY, TestCa, TlsOptions, Validity, self_signed};
+use tempfile::TempDir;
+
+/// User name tinyproxy requires in the authentication tests; the password is the canary, so
+/// that every output is searched for it.
+const PROXY_USER: &str = "gc-proxy-user";
+
+/// A suite with one check `reach` of `GET {base_url}/`, a 5-second timeout and the given extra
+/// YAML for the defaults, the vantages and the check's `expect`.
+struct Suite<'a> {
+    base_url: &'a str,
+    vantages: &'a str,
+    expect: &'a str,
+}
+
+impl Suite<'_> {
+    fn to_yaml(&self) -> String {
+        let mut yaml = format!(
+            "name: Transport\ndefaults:\n  base_url: {}\n  timeout: 5s\n",
+            self.base_url
+        );
+        if !self.vantages.is_empty() {
+            yaml.push_str("vantages:\n");
+            yaml.push_str(self.vantages);
+        }
+        yaml.push_str("checks:\n  - id: reach\n    request:\n      url: /\n");
+        if !self.expect.is_empty() {
+            yaml.push_str("    expect:\n");
+            yaml.push_str(self.expect);
+        }
+        yaml
+    }
+}
+
+fn simple(base_url: &str) -> String {
+    Suite {
+        base_url,
+        vantages: "",
+        expect: "",
+    }
+    .to_yaml()
+}
+
+fn run(suite: &str, vantage: &str, args: &[&OsStr]) -> Finished {
+    Gatecheck::run_text(suite, vantage).args(args).execute()
+}
+
+fn reach(finished: &Finished) -> CheckResult {
+    check(&finished.results(), "reach").clone()
+}
+
+fn kind(result: &CheckResult) -> String {
+    result
+        .error
+        .as_ref()
+        .map(|error| error.kind.clone())
+        .unwrap_or_else(|| format!("no error ({:?})", result.outcome))
+}
+
+fn message(result: &CheckResult) -> String {
+    result
+        .error
+        .as_ref()
+        .map(|error| error.message.clone())
+        .unwrap_or_default()
+}
+
+/// Creates a folder for certificate and key files, apart from the run's folder.
+fn files() -> TempDir {
+    tempfile::tempdir().expect("a temporary folder for certificates")
+}
+
+// TLS: failed handshakes and their evidence
+
+#[test]
+fn tls_self_signed() {
+    let servers = Servers::new();
+    let identity = self_signed(&["gatecheck-self-signed.test", "127.0.0.1"]);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let finished = run(&simple(&format!("https://{address}")), "default", &[]);
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "tls.unknown-issuer",
+        "{}",
+        finished.transcript()
+    );
+    let connection = result.connection.expect("the result has a connection");
+    let certificate = connection
+        .certificate
+        .unwrap_or_else(|| panic!("no certificate recorded\n{}", finished.transcript()));
+    assert_eq!(certificate.subject, "CN=gatecheck-self-signed.test");
+    assert_eq!(
+        certificate.issuer, certificate.subject,
+        "a self-signed issuer"
+    );
+    assert_eq!(
+        certificate.sans,
+        ["gatecheck-self-signed.test", "127.0.0.1"]
+    );
+    assert_eq!(connection.tls_version.as_deref(), Some("TLS 1.3"));
+    let note = connection.tls_note.unwrap_or_default();
+    assert!(note.contains("second handshake"), "{note}");
+}
+
+#[test]
+fn tls_untrusted_ca() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck untrusted CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::CURRENT);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let finished = run(&simple(&format!("https://{address}")), "default", &[]);
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "tls.unknown-issuer",
+        "{}",
+        finished.transcript()
+    );
+    let certificate = result
+        .connection
+        .and_then(|connection| connection.certificate)
+        .expect("the presented certificate is recorded");
+    assert_eq!(certificate.issuer, "CN=gatecheck untrusted CA");
+}
+
+#[test]
+fn tls_evidence_in_reports() {
+    let servers = Servers::new();
+    let identity = self_signed(&["gatecheck-self-signed.test"]);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let finished = run(&simple(&format!("https://{address}")), "default", &[]);
+    let line = "certificate: CN=gatecheck-self-signed.test, self-signed, valid from ";
+
+    assert!(finished.stdout.contains(line), "{}", finished.transcript());
+    assert!(
+        finished.stdout.contains("note: From a second handshake"),
+        "{}",
+        finished.transcript()
+    );
+    let markdown = finished.markdown();
+    let item = "- Certificate: CN=gatecheck-self-signed.test, self-signed, valid from ";
+    assert!(markdown.contains(item), "{markdown}");
+    let junit = finished.junit();
+    assert!(junit.contains(line), "{junit}");
+}
+
+#[test]
+fn json_report_matches_schema() {
+    let servers = Servers::new();
+    let identity = self_signed(&["gatecheck-self-signed.test"]);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let finished = run(&simple(&format!("https://{address}")), "default", &[]);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/results.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the schema is readable"))
+            .expect("the schema is JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles");
+    let report: serde_json::Value =
+        serde_json::from_str(&finished.json()).expect("the report is JSON");
+
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|error| format!("{}: {error}", error.instance_path()))
+        .collect();
+    assert_eq!(errors, Vec::<String>::new(), "{}", finished.json());
+}
+
+#[test]
+fn tls_hostname_mismatch() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let identity = ca.server(&["other.example"], Validity::CURRENT);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    let finished = run(
+        &simple(&format!("https://{address}")),
+        "default",
+        &[OsStr::new("--ca-file"), ca_file.as_os_str()],
+    );
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "tls.hostname-mismatch",
+        "{}",
+        finished.transcript()
+    );
+    let text = message(&result);
+    assert!(
+        text.contains("the certificate is not valid for 127.0.0.1: it names only other.example"),
+        "{text}"
+    );
+    let certificate = result
+        .connection
+        .and_then(|connection| connection.certificate)
+        .expect("the presented certificate is recorded");
+    assert_eq!(certificate.sans, ["other.example"]);
+    assert_eq!(certificate.issuer, "CN=gatecheck test CA");
+}
+
+#[test]
+fn tls_expired() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::EXPIRED);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    let finished = run(
+        &simple(&format!("https://{address}")),
+        "default",
+        &[OsStr::new("--ca-file"), ca_file.as_os_str()],
+    );
+    let result = reach(&finished);
+
+    assert_eq!(kind(&result), "tls.expired", "{}", finished.transcript());
+    let certificate = result
+        .connection
+        .clone()
+        .and_then(|connection| connection.certificate)
+        .expect("the presented certificate is recorded");
+    assert!(certificate.days_left < 0, "{certificate:?}");
+    let text = message(&result);
+    assert!(
+        text.contains(&format!(
+            "the certificate expired: it is valid until {}",
+            certificate.not_after
+        )),
+        "{text}"
+    );
+    assert!(
+        finished.stdout.contains("(expired)"),
+        "{}",
+        finished.transcript()
+    );
+}
+
+#[test]
+fn tls_not_yet_valid() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::NOT_YET);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    let finished = run(
+        &simple(&format!("https://{address}")),
+        "default",
+        &[OsStr::new("--ca-file"), ca_file.as_os_str()],
+    );
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "tls.not-yet-valid",
+        "{}",
+        finished.transcript()
+    );
+    let certificate = result
+        .connection
+        .clone()
+        .and_then(|connection| connection.certificate)
+        .expect("the presented certificate is recorded");
+    let text = message(&result);
+    assert!(
+        text.contains(&format!(
+            "the certificate is not valid yet: it is valid from {}",
+            certificate.not_before
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn tls_client_cert_required() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let client_ca = TestCa::new("gatecheck client CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::CURRENT);
+    let address = servers.tls(&TlsOptions {
+        client_ca: Some(&client_ca),
+        ..TlsOptions::new(&identity)
+    });
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    let finished = run(
+        &simple(&format!("https://{address}")),
+        "default",
+        &[OsStr::new("--ca-file"), ca_file.as_os_str()],
+    );
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "tls.handshake-rejected",
+        "{}",
+        finished.transcript()
+    );
+}
+
+#[test]
+fn tls_client_cert_passes() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let client_ca = TestCa::new("gatecheck client CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::CURRENT);
+    let address = servers.tls(&TlsOptions {
+        client_ca: Some(&client_ca),
+        ..TlsOptions::new(&identity)
+    });
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    let (client_cert, client_key) = client_ca
+        .client("gatecheck-client")
+        .write(folder.path(), "client");
+    let finished = run(
+        &simple(&format!("https://{address}")),
+        "default",
+        &[
+            OsStr::new("--ca-file"),
+            ca_file.as_os_str(),
+            OsStr::new("--client-cert"),
+            client_cert.as_os_str(),
+            OsStr::new("--client-key"),
+            client_key.as_os_str(),
+        ],
+    );
+    let result = reach(&finished);
+
+    assert_eq!(result.outcome, Outcome::Passed, "{}", finished.transcript());
+}
+
+#[test]
+fn tls_min_version_rejected() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::CURRENT);
+    let address = servers.tls(&TlsOptions {
+        versions: &[&rustls::version::TLS12],
+        ..TlsOptions::new(&identity)
+    });
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    let finished = run(
+        &simple(&format!("https://{address}")),
+        "default",
+        &[
+            OsStr::new("--ca-file"),
+            ca_file.as_os_str(),
+            OsStr::new("--tls-min"),
+            OsStr::new("1.3"),
+        ],
+    );
+    let result = reach(&finished);
+
+    assert!(
+        kind(&result).starts_with("tls."),
+        "{}",
+        finished.transcript()
+    );
+    let connection = result.connection.expect("the result has a connection");
+    assert_eq!(
+        connection.tls_version.as_deref(),
+        Some("TLS 1.2"),
+        "the second handshake shows what the server offers\n{}",
+        finished.transcript()
+    );
+}
+
+#[test]
+fn tls_plain_http_port() {
+    let servers = Servers::new();
+    let address = servers.plain_http();
+    let finished = run(&simple(&format!("https://{address}")), "default", &[]);
+    let result = reach(&finished);
+
+    assert_eq!(kind(&result), "tls.protocol", "{}", finished.transcript());
+    let connection = result.connection.expect("the result has a connection");
+    assert_eq!(connection.certificate, None);
+    let note = connection.tls_note.unwrap_or_default();
+    assert!(note.starts_with("No certificate recorded"), "{note}");
+}
+
+// TLS: evidence and assertions on a response
+
+#[test]
+fn tls_evidence_on_response() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::CURRENT);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    let finished = run(
+        &simple(&format!("https://{address}")),
+        "default",
+        &[OsStr::new("--ca-file"), ca_file.as_os_str()],
+    );
+    let result = reach(&finished);
+
+    assert_eq!(result.outcome, Outcome::Passed, "{}", finished.transcript());
+    let excerpt = result.response.and_then(|response| response.body_excerpt);
+    assert_eq!(
+        excerpt.as_deref(),
+        Some(TLS_BODY),
+        "the body the test server sends"
+    );
+    let connection = result.connection.expect("the result has a connection");
+    assert_eq!(connection.tls_version.as_deref(), Some("TLS 1.3"));
+    assert_eq!(connection.tls_note, None);
+    let certificate = connection.certificate.expect("the certificate is recorded");
+    assert_eq!(certificate.issuer, "CN=gatecheck test CA");
+    assert_eq!(certificate.days_left, 29, "{certificate:?}");
+    let junit = finished.junit();
+    assert!(
+        junit.contains("certificate: CN=127.0.0.1 issued by CN=gatecheck test CA"),
+        "{junit}"
+    );
+}
+
+/// Runs a check with `expect.certificate` set to `conditions` against a server whose
+/// certificate the test CA issued for 127.0.0.1, valid for 29 more days.
+fn certificate_check(conditions: &str) -> Finished {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::CURRENT);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    let expect = format!("      certificate:\n{conditions}");
+    let suite = Suite {
+        base_url: &format!("https://{address}"),
+        vantages: "",
+        expect: &expect,
+    };
+    run(
+        &suite.to_yaml(),
+        "default",
+        &[OsStr::new("--ca-file"), ca_file.as_os_str()],
+    )
+}
+
+#[test]
+fn certificate_assertions_pass() {
+    let finished = certificate_check(
+        "        min_days_left: 20\n        issuer: CN=gatecheck test CA\n        subject: \
+         ^CN=127\\.0\\.0\\.1$\n        san_contains: 127.0.0.1\n",
+    );
+    let result = reach(&finished);
+
+    assert_eq!(result.outcome, Outcome::Passed, "{}", finished.transcript());
+}
+
+#[test]
+fn certificate_assertions_fail() {
+    let finished = certificate_check(
+        "        min_days_left: 60\n        issuer: Corporate CA\n        san_contains: \
+         api.example.test\n",
+    );
+    let result = reach(&finished);
+
+    assert_eq!(result.outcome, Outcome::Failed, "{}", finished.transcript());
+    let failures: Vec<String> = result
+        .failures
+        .iter()
+        .map(|failure| {
+            format!(
+                "{}: expected {}, got {}",
+                failure.expectation, failure.expected, failure.actual
+            )
+        })
+        .collect();
+    assert_eq!(failures.len(), 3, "{failures:#?}");
+    assert!(
+        failures[0].starts_with("certificate days left: expected at least 60 days left, got 29 ("),
+        "{failures:#?}"
+    );
+    assert_eq!(
+        failures[1],
+        "certificate issuer: expected matches \"Corporate CA\", got CN=gatecheck test CA"
+    );
+    assert_eq!(
+        failures[2],
+        "certificate names: expected contains api.example.test, got 127.0.0.1"
+    );
+    assert!(
+        finished
+            .stdout
+            .contains("certificate names: expected contains api.example.test, got 127.0.0.1"),
+        "{}",
+        finished.transcript()
+    );
+}
+
+// Proxies: tinyproxy from Debian
+
+/// Returns a vantage named `proxied` that sends every request through `proxy_url`.
+fn proxied_vantage(proxy_url: &str) -> String {
+    format!("  - name: proxied\n    proxy: {proxy_url}\n")
+}
+
+#[test]
+fn proxy_vantage_passes() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::CURRENT);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let proxy = Tinyproxy::start(&ProxyOptions::default());
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    let suite = Suite {
+        base_url: &format!("https://{address}"),
+        vantages: &proxied_vantage(&proxy.url()),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .args([OsStr::new("--ca-file"), ca_file.as_os_str()])
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        result.outcome,
+        Outcome::Passed,
+        "{}\n{}",
+        finished.transcript(),
+        proxy.log()
+    );
+    let connection = result.connection.expect("the result has a connection");
+    assert_eq!(connection.proxy.as_deref(), Some(proxy.url().as_str()));
+    assert_eq!(connection.proxy_source, "vantage proxied");
+    assert!(
+        proxy.log().contains(&format!("CONNECT {address}")),
+        "the request did not go through tinyproxy:\n{}",
+        proxy.log()
+    );
+    let note = connection.tls_note.unwrap_or_default();
+    assert!(note.contains("through a proxy tunnel"), "{note}");
+}
+
+#[test]
+fn proxy_certificate_condition_explains() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::CURRENT);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let proxy = Tinyproxy::start(&ProxyOptions::default());
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    let suite = Suite {
+        base_url: &format!("https://{address}"),
+        vantages: &proxied_vantage(&proxy.url()),
+        expect: "      certificate:\n        min_days_left: 1\n",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .args([OsStr::new("--ca-file"), ca_file.as_os_str()])
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(result.outcome, Outcome::Failed, "{}", finished.transcript());
+    let actual = result
+        .failures
+        .first()
+        .map(|failure| failure.actual.clone())
+        .unwrap_or_default();
+    assert!(actual.contains("through a proxy tunnel"), "{actual}");
+}
+
+#[test]
+fn proxy_environment_passes() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::CURRENT);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let proxy = Tinyproxy::start(&ProxyOptions::default());
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    let finished = Gatecheck::run_text(&simple(&format!("https://{address}")), "default")
+        .env("NO_PROXY", "")
+        .env("HTTPS_PROXY", proxy.url())
+        .args([OsStr::new("--ca-file"), ca_file.as_os_str()])
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(result.outcome, Outcome::Passed, "{}", finished.transcript());
+    let connection = result.connection.expect("the result has a connection");
+    assert_eq!(connection.proxy.as_deref(), Some(proxy.url().as_str()));
+    assert_eq!(connection.proxy_source, "HTTPS_PROXY");
+}
+
+#[test]
+fn proxy_port_refused() {
+    let servers = Servers::new();
+    let identity = self_signed(&["127.0.0.1"]);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let proxy = Tinyproxy::start(&ProxyOptions {
+        connect_ports: &[443],
+        ..ProxyOptions::default()
+    });
+    let suite = Suite {
+        base_url: &format!("https://{address}"),
+        vantages: &proxied_vantage(&proxy.url()),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "proxy.connect-failed",
+        "{}\n{}",
+        finished.transcript(),
+        proxy.log()
+    );
+}
+
+#[test]
+fn proxy_auth_required() {
+    let servers = Servers::new();
+    let identity = self_signed(&["127.0.0.1"]);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let proxy = Tinyproxy::start(&ProxyOptions {
+        basic_auth: Some((PROXY_USER, CANARY_PASSWORD)),
+        ..ProxyOptions::default()
+    });
+    let suite = Suite {
+        base_url: &format!("https://{address}"),
+        vantages: &proxied_vantage(&proxy.url()),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "proxy.auth-required",
+        "{}\n{}",
+        finished.transcript(),
+        proxy.log()
+    );
+}
+
+#[test]
+fn proxy_credentials_masked() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::CURRENT);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let proxy = Tinyproxy::start(&ProxyOptions {
+        basic_auth: Some((PROXY_USER, CANARY_PASSWORD)),
+        ..ProxyOptions::default()
+    });
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    // The password comes from the environment, as it would in practice, and the variable is
+    // not marked secret: credentials in a proxy URL are masked anyway.
+    let suite = Suite {
+        base_url: &format!("https://{address}"),
+        vantages: &proxied_vantage(&proxy.url_with(PROXY_USER, "${PROXY_PASSWORD}")),
+        expect: "",
+    }
+    .to_yaml()
+    .replacen(
+        "defaults:",
+        "variables:\n  PROXY_PASSWORD:\n    env: GATECHECK_TEST_PROXY_PASSWORD\ndefaults:",
+        1,
+    );
+    // `execute` fails the test when the password appears in any output or report.
+    let finished = Gatecheck::run_text(&suite, "proxied")
+        .env("NO_PROXY", "")
+        .env("GATECHECK_TEST_PROXY_PASSWORD", CANARY_PASSWORD)
+        .args([OsStr::new("--ca-file"), ca_file.as_os_str()])
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        result.outcome,
+        Outcome::Passed,
+        "{}\n{}",
+        finished.transcript(),
+        proxy.log()
+    );
+    let connection = result.connection.expect("the result has a connection");
+    assert_eq!(
+        connection.proxy.as_deref(),
+        Some(format!("http://{PROXY_USER}:********@{}", proxy.address()).as_str())
+    );
+}
+
+#[test]
+fn proxy_tls_failure_noted() {
+    let servers = Servers::new();
+    let identity = self_signed(&["127.0.0.1"]);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let proxy = Tinyproxy::start(&ProxyOptions::default());
+    let suite = Suite {
+        base_url: &format!("https://{address}"),
+        vantages: &proxied_vantage(&proxy.url()),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "tls.unknown-issuer",
+        "{}",
+        finished.transcript()
+    );
+    let connection = result.connection.expect("the result has a connection");
+    assert_eq!(connection.certificate, None);
+    let note = connection.tls_note.unwrap_or_default();
+    assert!(note.contains("went through a proxy"), "{note}");
+}
+
+// Connections
+
+#[test]
+fn dns_invalid_name() {
+    let suite = simple("https://gatecheck-test.invalid");
+    let results = run_without_network(&suite);
+    let result = check(&results, "reach");
+
+    assert_eq!(kind(result), "dns", "{results:#?}");
+}
+
+/// Runs gatecheck in a new user and network namespace (`unshare`), which has no routes, so a
+/// DNS query fails on this machine instead of reaching the configured resolver.
+fn run_without_network(suite: &str) -> RunResults {
+    let folder = tempfile::tempdir().expect("a temporary folder for the run");
+    std::fs::write(folder.path().join("suite.yaml"), suite).expect("the suite is written");
+    let unshare = ["/usr/bin/unshare", "/bin/unshare"]
+        .into_iter()
+        .find(|path| Path::new(path).exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "unshare is missing; this test runs gatecheck in a network namespace without \
+                 routes. Install it: `sudo apt-get install util-linux`"
+            )
+        });
+    let mut command = Command::new(unshare);
+    command
+        .current_dir(folder.path())
+        .args(["--user", "--map-root-user", "--net", "--"])
+        .arg(env!("CARGO_BIN_EXE_gatecheck"))
+        .args(["run", "suite.yaml", "--json", "results.json"])
+        .env("NO_PROXY", "*");
+    let output = assert_cmd::Command::from_std(command)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("unshare starts");
+    let transcript = format!(
+        "exit code: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(folder.path().join("results.json")).unwrap_or_else(|_| {
+        panic!(
+            "gatecheck wrote no results in a new network namespace. When unshare reports \
+             `Operation not permitted`, this machine forbids unprivileged user namespaces \
+             (sysctl kernel.unprivileged_userns_clone=1 allows them)\n{transcript}"
+        )
+    });
+    gatecheck::report::json::parse(&text)
+        .unwrap_or_else(|error| panic!("the JSON report parses: {error}\n{text}"))
+}
+
+#[test]
+fn connect_refused() {
+    let address = closed_loopback_port();
+    let finished = run(&simple(&format!("https://{address}")), "default", &[]);
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "connect.refused",
+        "{}",
+        finished.transcript()
+    );
+}
+
+#[test]
+fn connect_timeout_full_queue() {
+    let mut servers = Servers::new();
+    let address = servers.full_accept_queue();
+    let finished = run(
+        &simple(&format!("https://{address}")),
+        "default",
+        &[OsStr::new("--connect-timeout"), OsStr::new("1s")],
+    );
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "connect.timeout",
+        "{}",
+        finished.transcript()
+    );
+}
+
+#[test]
+fn connect_reset_during_handshake() {
+    let servers = Servers::new();
+    let address = servers.resets();
+    let finished = run(&simple(&format!("https://{address}")), "default", &[]);
+    let result = reach(&finished);
+
+    assert_eq!(kind(&result), "connect.reset", "{}", finished.transcript());
+}
+
+#[test]
+fn http_garbage_response() {
+    let servers = Servers::new();
+    let address = servers.garbage();
+    let finished = run(&simple(&format!("http://{address}")), "default", &[]);
+    let result = reach(&finished);
+
+    assert_eq!(kind(&result), "http.protocol", "{}", finished.transcript());
+}
+
+#[test]
+fn redirect_loop() {
+    let servers = Servers::new();
+    let address = servers.redirect_loop();
+    let suite = simple(&format!("http://{address}")).replace(
+        "  timeout: 5s\n",
+        "  timeout: 5s\n  follow_redirects: true\n",
+    );
+    let finished = run(&suite, "default", &[]);
+    let result = reach(&finished);
+
+    assert_eq!(kind(&result), "redirect.loop", "{}", finished.transcript());
+}
+
+#[test]
+fn response_timeout_silent() {
+    let servers = Servers::new();
+    let address = servers.silent();
+    let suite = simple(&format!("http://{address}")).replace("timeout: 5s", "timeout: 1s");
+    let finished = run(&suite, "default", &[]);
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "timeout.response",
+        "{}",
+        finished.transcript()
+    );
+}
+
+#[test]
+fn closed_mid_response() {
+    let servers = Servers::new();
+    let address = servers.closes_mid_response();
+    let finished = run(&simple(&format!("http://{address}")), "default", &[]);
+    let result = reach(&finished);
+
+    assert_eq!(kind(&result), "closed.early", "{}", finished.transcript());
+}
+
+#[test]
+fn local_address_per_vantage() {
+    let servers = Servers::new();
+    let (address, peers) = servers.peer_logger();
+    let suite = Suite {
+        base_url: &format!("http://{address}"),
+        vantages: "  - name: second\n    local_address: 127.0.0.2\n  - name: third\n    \
+                   local_address: 127.0.0.3\n",
+        expect: "",
+    }
+    .to_yaml();
+
+    for (vantage, source) in [("second", "127.0.0.2"), ("third", "127.0.0.3")] {
+        let finished = run(&suite, vantage, &[]);
+        let result = reach(&finished);
+        assert_eq!(result.outcome, Outcome::Passed, "{}", finished.transcript());
+        let seen = peers
+            .lock()
+            .expect("the peer log")
+            .last()
+            .map(ToString::to_string);
+        assert_eq!(seen.as_deref(), Some(source), "vantage {vantage}");
+    }
+}
