@@ -206,17 +206,40 @@ fn in_cidr(ip: IpAddr, network: &str, bits: &str) -> bool {
     }
 }
 
-/// Combines the vantage's DNS overrides with the command line's, which win for the same host.
-pub fn resolve_list(suite_vantage: &Vantage, options: &NetworkOptions) -> Vec<(String, IpAddr)> {
-    let mut resolve: Vec<(String, IpAddr)> = suite_vantage
-        .network
-        .resolve
-        .iter()
-        .filter(|(host, _)| !options.resolve.iter().any(|(other, _)| other == host))
-        .cloned()
-        .collect();
+/// Combines the vantage's DNS overrides, its `connect_to` targets (resolved here, once) and
+/// the command line's overrides, which win for the same host.
+pub fn resolve_list(
+    suite_vantage: &Vantage,
+    options: &NetworkOptions,
+) -> Result<Vec<(String, IpAddr)>, String> {
+    let mut resolve: Vec<(String, IpAddr)> = Vec::new();
+    for (host, target) in &suite_vantage.network.connect_to {
+        let address = lookup(target).map_err(|reason| {
+            format!(
+                "connect_to target `{target}` (for `{host}`) of vantage `{}` does not resolve: {reason}",
+                suite_vantage.name
+            )
+        })?;
+        resolve.push((host.clone(), address));
+    }
+    resolve.extend(suite_vantage.network.resolve.iter().cloned());
+    resolve.retain(|(host, _)| !options.resolve.iter().any(|(other, _)| other == host));
     resolve.extend(options.resolve.iter().cloned());
-    resolve
+    Ok(resolve)
+}
+
+/// Resolves a host name (or parses an address) with the system resolver.
+fn lookup(host: &str) -> Result<IpAddr, String> {
+    if let Ok(address) = host.trim_start_matches('[').trim_end_matches(']').parse() {
+        return Ok(address);
+    }
+    use std::net::ToSocketAddrs as _;
+    (host, 0)
+        .to_socket_addrs()
+        .map_err(|error| error.to_string())?
+        .next()
+        .map(|address| address.ip())
+        .ok_or_else(|| "no address found".to_string())
 }
 
 /// Tells whether any check of the suite can run without certificate verification, for the

@@ -82,6 +82,8 @@ pub enum PlanError {
     EmptyOverride(String),
     #[error("invalid base URL `{url}`: {reason}")]
     InvalidBaseUrl { url: String, reason: String },
+    #[error("{0}")]
+    ConnectTo(String),
     #[error("unknown check `{name}` in --check; {}", suggest(.name, .valid, "this suite's checks are"))]
     UnknownCheck { name: String, valid: Vec<String> },
     #[error("no check has tag `{name}` (from --tag); {}", suggest(.name, .valid, "the suite's tags are"))]
@@ -160,6 +162,8 @@ pub struct Plan {
     network: NetworkOptions,
     /// Proxy variables of the environment, read once when the run was planned.
     proxy_environment: HashMap<&'static str, String>,
+    /// DNS overrides, with `connect_to` targets resolved once when the run was planned.
+    resolve: Vec<(String, std::net::IpAddr)>,
     /// Problems that do not stop the run, for the console.
     pub warnings: Vec<String>,
     /// Requests being sent right now, for the progress bar.
@@ -206,6 +210,7 @@ impl Plan {
             base_url: self.base_url.as_deref(),
             network: &self.network,
             proxy_environment: &self.proxy_environment,
+            resolve: &self.resolve,
         };
         prepare(&context, &suite.checks[index], values)
     }
@@ -272,12 +277,15 @@ pub fn plan(
         .iter()
         .filter_map(|name| Some((*name, env(name)?)))
         .collect();
+    let resolve =
+        network::resolve_list(&vantage, &options.network).map_err(PlanError::ConnectTo)?;
     let context = Context {
         suite,
         vantage: &vantage,
         base_url: base_url.as_deref(),
         network: &options.network,
         proxy_environment: &proxy_environment,
+        resolve: &resolve,
     };
 
     // Captured values exist only once their check has run; a placeholder stands in for them,
@@ -337,6 +345,7 @@ pub fn plan(
         base_url,
         network: options.network.clone(),
         proxy_environment,
+        resolve,
         warnings,
         in_flight: std::sync::Arc::default(),
     })
@@ -363,6 +372,8 @@ struct Context<'a> {
     base_url: Option<&'a str>,
     network: &'a NetworkOptions,
     proxy_environment: &'a HashMap<&'static str, String>,
+    /// DNS overrides of the vantage and the command line, with `connect_to` targets resolved.
+    resolve: &'a [(String, std::net::IpAddr)],
 }
 
 /// Returns the indexes of the checks that `--check` and `--tag` select, with everything they
@@ -592,7 +603,7 @@ fn prepare(
             context.network,
         ),
         proxy: proxy.url.clone(),
-        resolve: network::resolve_list(vantage, context.network),
+        resolve: context.resolve.to_vec(),
         local_address: context
             .network
             .local_address

@@ -54,6 +54,7 @@ pub const VANTAGE_KEYS: &[&str] = &[
     "proxy",
     "no_proxy",
     "resolve",
+    "connect_to",
     "local_address",
     "connect_timeout",
     "tls",
@@ -551,6 +552,15 @@ impl SuiteLoader<'_> {
         }
         if let Some(node) = fields.get("resolve") {
             network.resolve = self.resolve(node);
+        }
+        if let Some(node) = fields.get("connect_to")
+            && let Some(entries) = self.reader.mapping(node, "connect_to")
+        {
+            for (key, value) in entries.entries() {
+                if let Some(target) = self.reader.non_empty_string(value, "connect_to target") {
+                    network.connect_to.push((key.name.clone(), target));
+                }
+            }
         }
         if let Some(node) = fields.get("local_address") {
             let text = self

@@ -332,6 +332,10 @@ pub struct VantageDefinition {
     /// Host names resolved to fixed IP addresses instead of through DNS, like curl's
     /// `--resolve`: `ise.example.com: 192.0.2.10`. The port comes from the URL.
     pub resolve: Option<BTreeMap<String, Text>>,
+    /// Host names whose connections go to another host instead, like curl's `--connect-to`
+    /// with the same port: `ise.example.com: gw-inside.example.net`. The URL's name stays in
+    /// TLS (SNI and the certificate check) and in the `Host` header.
+    pub connect_to: Option<BTreeMap<String, NonEmptyText>>,
     /// Source IP address to connect from, on runners with several addresses.
     pub local_address: Option<Text>,
     /// Time allowed to set up each connection. Default: `5s`.

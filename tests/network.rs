@@ -1,0 +1,112 @@
+//! Per-vantage network settings that need no extra tools: `connect_to` and `resolve`.
+
+mod common;
+
+use common::{Gatecheck, Simulator, check, ise_suite};
+use gatecheck::mock_ise::Scenario;
+use gatecheck::results::Outcome;
+
+/// The bundled suite with the internal vantage's base URL naming `localhost` and the given
+/// network settings added to it.
+fn suite_with(port: u16, settings: &str) -> String {
+    std::fs::read_to_string(ise_suite())
+        .expect("the bundled suite is readable")
+        .replace(
+            "  - name: internal\n",
+            &format!("  - name: internal\n    base_url: https://localhost:{port}\n{settings}"),
+        )
+}
+
+#[test]
+fn connect_to_keeps_name_for_tls() {
+    let simulator = Simulator::start(Scenario::Healthy);
+    let port = simulator
+        .host()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let suite = suite_with(port, "    connect_to:\n      localhost: 127.0.0.1\n");
+    let finished = Gatecheck::run_text(&suite, "internal")
+        .against(&simulator)
+        .execute();
+    assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+    let results = finished.results();
+    let connection = check(&results, "ers")
+        .connection
+        .clone()
+        .expect("connection recorded");
+    assert_eq!(
+        connection.remote_address.as_deref(),
+        Some(format!("127.0.0.1:{port}").as_str())
+    );
+}
+
+#[test]
+fn connect_to_changes_the_address() {
+    let simulator = Simulator::start(Scenario::Healthy);
+    let port: u16 = simulator
+        .host()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The simulator listens on 127.0.0.1 only, so a connection to 127.0.0.2 is refused.
+    let suite = suite_with(port, "    connect_to:\n      localhost: 127.0.0.2\n");
+    let finished = Gatecheck::run_text(&suite, "internal")
+        .against(&simulator)
+        .execute();
+    let results = finished.results();
+    let ers = check(&results, "ers");
+    assert_eq!(ers.outcome, Outcome::Error, "{}", finished.transcript());
+    assert_eq!(
+        ers.error.as_ref().map(|error| error.kind.as_str()),
+        Some("connect.refused")
+    );
+}
+
+#[test]
+fn unresolvable_connect_to_is_usage_error() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let suite = suite_with(443, "    connect_to:\n      localhost: gateway.invalid\n");
+    std::fs::write(folder.path().join("suite.yaml"), suite).expect("suite written");
+    // In a new network namespace without routes the lookup fails here, instead of asking the
+    // machine's resolver about a name that cannot exist.
+    let output = std::process::Command::new("unshare")
+        .current_dir(folder.path())
+        .args(["--user", "--map-root-user", "--net", "--"])
+        .arg(env!("CARGO_BIN_EXE_gatecheck"))
+        .args(["run", "suite.yaml"])
+        .env("ISE_HOST", "127.0.0.1:9")
+        .env("ISE_API_USER", "user")
+        .env("ISE_API_PASSWORD", "password")
+        .output()
+        .expect("unshare from util-linux is installed (apt-get install util-linux)");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "connect_to target `gateway.invalid` (for `localhost`) of vantage `internal` does not resolve"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn resolve_overrides_dns() {
+    let simulator = Simulator::start(Scenario::Healthy);
+    let port: u16 = simulator
+        .host()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let suite = suite_with(port, "    resolve:\n      localhost: 127.0.0.1\n");
+    let finished = Gatecheck::run_text(&suite, "internal")
+        .against(&simulator)
+        .execute();
+    assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+}
