@@ -974,3 +974,30 @@ fn ers_disabled_markdown_snapshot() {
         insta::assert_snapshot!("ers_disabled_markdown", finished.markdown());
     });
 }
+
+#[test]
+fn five_checks_one_rejected_login() {
+    let simulator = Simulator::start(Scenario::BadCredentials);
+    let extra = "  - id: ers-page-2\n    request:\n      url: /ers/config/endpointgroup\n      query: { page: 2, size: 10 }\n  - id: mnt-version\n    request:\n      url: /admin/API/mnt/Version\n      headers: { Accept: application/xml }\n";
+    let suite = std::fs::read_to_string(ise_suite())
+        .expect("the bundled suite is readable")
+        .replace("\nhints:\n", &format!("{extra}\nhints:\n"));
+    let finished = Gatecheck::run_text(&suite, "internal")
+        .against(&simulator)
+        .execute();
+    let results = finished.results();
+    assert_eq!(results.checks.len(), 5, "{}", finished.transcript());
+    assert_eq!(simulator.failed_logins(), 1, "{}", finished.transcript());
+    let skipped: Vec<&str> = results
+        .checks
+        .iter()
+        .filter(|check| {
+            check
+                .skip_reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with("skipped to protect the account from lockout"))
+        })
+        .map(|check| check.id.as_str())
+        .collect();
+    assert_eq!(skipped, ["openapi", "mnt", "ers-page-2", "mnt-version"]);
+}
