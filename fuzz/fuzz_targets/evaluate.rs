@@ -30,6 +30,8 @@ fuzz_target!(|body: &[u8]| {
         body,
         body_truncated: false,
         duration: Duration::from_millis(1),
+        certificate: None,
+        tls_note: None,
     };
     for check in &SUITE.checks {
         let _ = evaluate(&check.expect, &response);
