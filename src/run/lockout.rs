@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use tokio::sync::watch;
 
-/// What the server made of a credential.
+/// The server's verdict on a credential.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Accepted,

@@ -145,8 +145,9 @@ pub fn choose_proxy(
     }
 }
 
-/// Reads the proxy for `url` from the environment, as curl does: `HTTPS_PROXY` or `HTTP_PROXY`
-/// by scheme (lowercase names too), then `ALL_PROXY`. Returns the URL and the variable's name.
+/// Reads the proxy for `url` from the environment, as curl does: `HTTPS_PROXY` (or
+/// `https_proxy`) for https, `http_proxy` for http, then `ALL_PROXY` (or `all_proxy`). Returns
+/// the URL and the variable's name.
 fn environment_proxy(
     url: &Url,
     env: &dyn Fn(&str) -> Option<String>,
