@@ -44,7 +44,7 @@ checks:
           equals: up
 "#;
 
-/// A JSON object of at least `size` bytes: an item list, then `"status": "up"`.
+/// Builds a JSON object of at least `size` bytes: an item list, then `"status": "up"`.
 fn json_body(size: usize) -> Vec<u8> {
     let mut body = String::from("{\"items\": [");
     let mut number = 0;
@@ -61,7 +61,7 @@ fn json_body(size: usize) -> Vec<u8> {
     body.into_bytes()
 }
 
-/// An XML document of at least `size` bytes: an item list, then `<status>up</status>`.
+/// Builds an XML document of at least `size` bytes: an item list, then `<status>up</status>`.
 fn xml_body(size: usize) -> Vec<u8> {
     let mut body = String::from("<?xml version=\"1.0\"?>\n<response><items>");
     let mut number = 0;

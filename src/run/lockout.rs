@@ -4,7 +4,7 @@
 //! checks that share a credential do not all fire at once. The first of them in suite order
 //! probes the credential alone. When the server accepts it, the others run concurrently; when
 //! the server rejects it with 401, the others are skipped. A probe that gets no response at all
-//! says nothing about the credential, so the next check in line probes instead.
+//! tells nothing about the credential, so the next check in line probes instead.
 
 use std::collections::HashMap;
 
