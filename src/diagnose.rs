@@ -252,8 +252,10 @@ fn builtin_for_error(kind: ErrorKind) -> (&'static str, &'static str, &'static s
         ErrorKind::ProxyConnectFailed => (
             "builtin.proxy.connect-failed",
             "The proxy could not open a tunnel",
-            "The forward proxy refused or failed the CONNECT request to the target. Check that \
-             the proxy allows this host and port.",
+            "The forward proxy could not be reached, or it refused or failed the CONNECT \
+             request to the target. When the message says `tcp connect error`, the proxy itself \
+             did not answer: check its address and port. Otherwise check that the proxy allows \
+             this host and port.",
         ),
         ErrorKind::ProxyAuthRequired => (
             "builtin.proxy.auth-required",

@@ -118,7 +118,11 @@ fn write_matrix(text: &mut String, merged: &MergedResults) {
 
     text.push_str("| Vantage | Host | Target | Result | Results file |\n|---|---|---|---|---|\n");
     for vantage in &merged.vantages {
-        let verdict = if vantage.summary.is_success() {
+        let summary = &vantage.summary;
+        // A vantage where every check was skipped proves nothing, so it is not marked passed.
+        let verdict = if summary.passed == 0 && summary.is_success() {
+            "⏭️"
+        } else if summary.is_success() {
             "✅"
         } else {
             "❌"
@@ -173,7 +177,12 @@ fn write_diagnosis(text: &mut String, merged: &MergedResults) {
             text.push_str(" (first failing vantage)");
         }
         if findings.is_empty() {
-            let _ = writeln!(text, ": ✅ {}", format_counts(&run.summary));
+            let mark = if run.summary.passed == 0 {
+                "⏭️ nothing ran:"
+            } else {
+                "✅"
+            };
+            let _ = writeln!(text, ": {mark} {}", format_counts(&run.summary));
             continue;
         }
         text.push_str(":\n");

@@ -176,7 +176,11 @@ pub fn check_line(check: &CheckResult, id_width: usize, styles: &Styles) -> Stri
         one_line(&check.name)
     );
     if let Some(reason) = &check.skip_reason {
-        let reason = format!("(skipped: {})", one_line(reason));
+        let reason = if reason.starts_with("skipped") {
+            format!("({})", one_line(reason))
+        } else {
+            format!("(skipped: {})", one_line(reason))
+        };
         let _ = write!(line, " {}", styles.paint(Style::Dim, &reason));
     }
     if !check.attempts.is_empty() {

@@ -194,6 +194,20 @@ fn write_problem(text: &mut String, check: &CheckResult) {
     );
 
     let _ = writeln!(text, "- Request: {}", code(&check.request.line(), Cell::No));
+    if let Some(connection) = &check.connection {
+        let proxy = match &connection.proxy {
+            Some(proxy) => format!(
+                "{} ({})",
+                code(proxy, Cell::No),
+                inline(&connection.proxy_source)
+            ),
+            None => format!("none ({})", inline(&connection.proxy_source)),
+        };
+        let _ = writeln!(text, "- Proxy: {proxy}");
+        if let Some(address) = &connection.remote_address {
+            let _ = writeln!(text, "- Connected to: {}", code(address, Cell::No));
+        }
+    }
     if let Some(response) = &check.response {
         let status_line = format!("{} {}", response.http_version, response.status);
         let _ = writeln!(text, "- Response: {}", code(&status_line, Cell::No));
