@@ -225,7 +225,7 @@ fn concurrency_over_file_limit_is_rejected() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(
-            "--concurrency 100 needs about 132 open files, but this process may open only 64"
+            "--concurrency 100 needs about 232 open files, but this process may open only 64"
         ),
         "{stderr}"
     );

@@ -152,15 +152,18 @@ async fn next_signal() -> Option<StopReason> {
 fn check_descriptor_limit(concurrency: usize) -> Result<(), String> {
     // Room for the reports, the CA files, standard streams and the runtime's own descriptors.
     const RESERVED: usize = 32;
+    // hyper-util's pool may open a second connection while a first is being set up, so a run
+    // was measured at up to twice `concurrency` connections (131 at concurrency 64).
+    let connections = concurrency * 2;
     let Some(limit) = open_file_limit() else {
         return Ok(());
     };
-    if concurrency + RESERVED <= limit {
+    if connections + RESERVED <= limit {
         return Ok(());
     }
     Err(format!(
         "--concurrency {concurrency} needs about {} open files, but this process may open only {limit}; lower --concurrency or raise the limit with `ulimit -n`",
-        concurrency + RESERVED
+        connections + RESERVED
     ))
 }
 

@@ -243,7 +243,10 @@ async fn run_planned(
 
     let values = lock(&run.values).clone();
     let result = match run.plan.prepare(&run.suite, planned.index, &values) {
-        Ok(prepared) => run_with_retries(run, position, &prepared).await,
+        // Boxed, so that the many tasks still waiting for their turn stay small: the future
+        // that sends is large, and only the running ones need it (measured: 62 MiB of waiting
+        // tasks at 10,000 checks, 24 MiB boxed).
+        Ok(prepared) => Box::pin(run_with_retries(run, position, &prepared)).await,
         Err(error) => {
             let mut result = internal_error(run, position, "");
             result.error = Some(TransportError {

@@ -64,8 +64,11 @@ impl SuiteErrors {
 
 impl fmt::Display for SuiteErrors {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Split once: looking each diagnostic's line up in the whole source made a file with
+        // a thousand warnings cost more than loading it.
+        let lines: Vec<&str> = self.source.lines().collect();
         for diagnostic in &self.diagnostics {
-            render(formatter, &self.path, &self.source, diagnostic)?;
+            render_lines(formatter, &self.path, &lines, diagnostic)?;
             writeln!(formatter)?;
         }
         let errors = self.error_count();
@@ -104,6 +107,16 @@ pub fn render(
     source: &str,
     diagnostic: &Diagnostic,
 ) -> fmt::Result {
+    let lines: Vec<&str> = source.lines().collect();
+    render_lines(out, path, &lines, diagnostic)
+}
+
+fn render_lines(
+    out: &mut dyn fmt::Write,
+    path: &Path,
+    lines: &[&str],
+    diagnostic: &Diagnostic,
+) -> fmt::Result {
     let label = match diagnostic.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -125,7 +138,7 @@ pub fn render(
         position.line,
         position.column
     )?;
-    if let Some(line) = source.lines().nth(position.line.saturating_sub(1)) {
+    if let Some(line) = lines.get(position.line.saturating_sub(1)) {
         let line = line.trim_end_matches('\r');
         let column = position.column.saturating_sub(1);
         let width = match diagnostic.width {

@@ -189,6 +189,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Loaded, LoadError> {
         variables: HashMap::new(),
         vantage_names: Vec::new(),
         captured: HashMap::new(),
+        regexes: HashMap::new(),
     };
     let suite = loader.suite(&root);
     let mut diagnostics = loader.reader.diagnostics;
@@ -218,6 +219,8 @@ struct SuiteLoader<'p> {
     vantage_names: Vec<String>,
     /// Variables that checks capture, with the id of the capturing check.
     captured: HashMap<String, String>,
+    /// Regexes compiled so far, by pattern.
+    regexes: HashMap<String, Regex>,
 }
 
 impl SuiteLoader<'_> {
@@ -1423,8 +1426,16 @@ impl SuiteLoader<'_> {
 
     fn regex(&mut self, node: &Node) -> Option<Regex> {
         let pattern = self.reader.string(node, "regex")?;
+        // Large suites repeat the same patterns in every check; a clone shares the compiled
+        // program, so each distinct pattern is compiled once.
+        if let Some(regex) = self.regexes.get(&pattern) {
+            return Some(regex.clone());
+        }
         match Regex::new(&pattern) {
-            Ok(regex) => Some(regex),
+            Ok(regex) => {
+                self.regexes.insert(pattern, regex.clone());
+                Some(regex)
+            }
             Err(error) => {
                 let reason = regex_reason(&error);
                 self.reader
