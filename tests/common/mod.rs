@@ -9,6 +9,8 @@
     reason = "each test binary uses a different subset of these helpers"
 )]
 
+pub mod docs;
+
 use std::ffi::OsStr;
 use std::io::Read as _;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
