@@ -110,3 +110,69 @@ fn resolve_overrides_dns() {
         .execute();
     assert_eq!(finished.code, Some(0), "{}", finished.transcript());
 }
+
+/// The SOCKS5 proxy of tests/tools/socks5.py, killed on drop.
+struct Socks5 {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Socks5 {
+    fn start() -> Socks5 {
+        use std::io::BufRead as _;
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/socks5.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 starts the SOCKS5 proxy of tests/tools/socks5.py");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the proxy prints its port");
+        let port = line
+            .trim()
+            .parse()
+            .expect("the first line is a port number");
+        Socks5 { child, port }
+    }
+
+    /// Stops the proxy and returns what it logged: one `CONNECT host:port` line per tunnel.
+    fn stop(mut self) -> String {
+        use std::io::Read as _;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut log = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            let _ = stderr.read_to_string(&mut log);
+        }
+        log
+    }
+}
+
+#[test]
+fn socks5_proxy_carries_requests() {
+    let simulator = Simulator::start(Scenario::Healthy);
+    let proxy = Socks5::start();
+    let proxy_url = format!("socks5://127.0.0.1:{}", proxy.port);
+    let finished = Gatecheck::run(&ise_suite(), "internal")
+        .against(&simulator)
+        .args(["--check", "ers", "--proxy", &proxy_url])
+        .env("NO_PROXY", "")
+        .execute();
+    let log = proxy.stop();
+    assert_eq!(finished.code, Some(0), "{}\n{log}", finished.transcript());
+    let results = finished.results();
+    let connection = check(&results, "ers")
+        .connection
+        .clone()
+        .expect("connection recorded");
+    assert_eq!(connection.proxy.as_deref(), Some(proxy_url.as_str()));
+    assert_eq!(connection.proxy_source, "--proxy");
+    assert!(
+        log.contains(&format!("CONNECT {}", simulator.host())),
+        "the proxy did not carry the request:\n{log}"
+    );
+}
