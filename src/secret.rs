@@ -41,7 +41,7 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Request and response headers whose values are credentials whatever the suite says.
+/// Request and response headers whose values are credentials whatever the suite declares.
 const SENSITIVE_HEADERS: &[&str] = &[
     "authorization",
     "proxy-authorization",
@@ -74,7 +74,7 @@ impl Redactor {
     }
 
     /// Registers a secret value. Returns `false`, and masks nothing, for a value shorter than
-    /// [`MIN_SECRET_CHARS`]: such a value cannot be told apart from ordinary text, and masking
+    /// [`MIN_SECRET_CHARS`]: such a value cannot be distinguished from ordinary text, and masking
     /// it everywhere would garble every report. Callers warn about it.
     pub fn add(&mut self, secret: &str) -> bool {
         if secret.chars().count() < MIN_SECRET_CHARS {

@@ -45,7 +45,7 @@ fn example_suites() -> Vec<PathBuf> {
         let entries = std::fs::read_dir(&folder).expect("the examples folder is readable");
         for entry in entries {
             let path = entry.expect("a folder entry is readable").path();
-            // examples/ci holds CI pipeline files, not suites; tests/ci_examples.rs checks
+            // examples/ci contains CI pipeline files, not suites; tests/ci_examples.rs checks
             // them.
             if path.is_dir() && path.file_name().is_some_and(|name| name == "ci") {
                 continue;

@@ -17,16 +17,17 @@ fn suite_with(port: u16, settings: &str) -> String {
         )
 }
 
+/// Returns the port the simulator listens on.
+fn port_of(simulator: &Simulator) -> u16 {
+    let host = simulator.host();
+    let port = host.rsplit(':').next().expect("the host has a port");
+    port.parse().expect("the port is a number")
+}
+
 #[test]
 fn connect_to_keeps_name_for_tls() {
     let simulator = Simulator::start(Scenario::Healthy);
-    let port = simulator
-        .host()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let port = port_of(&simulator);
     let suite = suite_with(port, "    connect_to:\n      localhost: 127.0.0.1\n");
     let finished = Gatecheck::run_text(&suite, "internal")
         .against(&simulator)
@@ -46,13 +47,7 @@ fn connect_to_keeps_name_for_tls() {
 #[test]
 fn connect_to_changes_the_address() {
     let simulator = Simulator::start(Scenario::Healthy);
-    let port: u16 = simulator
-        .host()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let port = port_of(&simulator);
     // The simulator listens on 127.0.0.1 only, so a connection to 127.0.0.2 is refused.
     let suite = suite_with(port, "    connect_to:\n      localhost: 127.0.0.2\n");
     let finished = Gatecheck::run_text(&suite, "internal")
@@ -97,13 +92,7 @@ fn unresolvable_connect_to_is_usage_error() {
 #[test]
 fn resolve_overrides_dns() {
     let simulator = Simulator::start(Scenario::Healthy);
-    let port: u16 = simulator
-        .host()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let port = port_of(&simulator);
     let suite = suite_with(port, "    resolve:\n      localhost: 127.0.0.1\n");
     let finished = Gatecheck::run_text(&suite, "internal")
         .against(&simulator)

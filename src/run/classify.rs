@@ -3,7 +3,7 @@
 //! reqwest wraps the real cause several layers deep: hyper errors, `std::io::Error`s and
 //! rustls errors. The walk below follows `source()` and also looks inside `io::Error`s with
 //! `get_ref()`, because `io::Error::source()` skips the error it wraps, so a plain walk never
-//! reaches the `rustls::Error` that says why a handshake failed.
+//! reaches the `rustls::Error` that explains why a handshake failed.
 
 use std::error::Error as StdError;
 use std::io;

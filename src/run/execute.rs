@@ -122,7 +122,7 @@ pub async fn execute(
         let handle = tasks.spawn(async move {
             let result = run_planned(&run, position, dependencies).await;
             run.lockout.finish(position, verdict(&result));
-            // Nobody listening only means no check depends on this one.
+            // A send error only means that no check depends on this one.
             let _ = sender.send(Some(result.outcome));
             result
         });
@@ -175,7 +175,7 @@ pub async fn execute(
 }
 
 /// What a finished check tells about its credential: a 401 rejects it, any other response
-/// accepts it, and no response tells nothing.
+/// accepts it, and no response leaves it undecided.
 fn verdict(result: &CheckResult) -> Option<Verdict> {
     match &result.response {
         Some(response) if response.status == 401 => Some(Verdict::Rejected {
@@ -322,7 +322,7 @@ pub fn suite_info(suite: &Suite) -> crate::results::SuiteInfo {
     }
 }
 
-/// A result for a check that was not sent.
+/// Builds the result of a check that was not sent.
 fn skipped(run: &Run, position: usize, reason: String) -> CheckResult {
     let planned = &run.plan.checks[position];
     let check = &run.suite.checks[planned.index];
@@ -680,8 +680,8 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// Returns the machine's name, from `HOSTNAME` or /etc/hostname, which tells runs from
-/// different machines apart.
+/// Returns the machine's name, from `HOSTNAME` or /etc/hostname, which distinguishes runs
+/// from different machines.
 pub fn host_name() -> String {
     std::env::var("HOSTNAME")
         .ok()

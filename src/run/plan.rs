@@ -192,7 +192,7 @@ pub struct PlannedCheck {
 }
 
 impl Plan {
-    /// The client settings of every planned request, for building the clients up front.
+    /// Returns the client settings of every planned request, for building the clients up front.
     pub fn client_settings(&self) -> impl Iterator<Item = &ClientSettings> {
         self.checks.iter().map(|planned| &planned.preview.client)
     }
@@ -288,7 +288,7 @@ pub fn plan(
         resolve: &resolve,
     };
 
-    // Captured values exist only once their check has run; a placeholder stands in for them,
+    // Captured values exist only once their check has run; a placeholder replaces them,
     // so that every request can be checked now and shown by a dry run.
     let mut preview_values = values.clone();
     for check in &suite.checks {

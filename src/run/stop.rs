@@ -94,7 +94,7 @@ impl StopHandle {
 }
 
 impl Stop {
-    /// A stop that never fires, for runs without signals or deadline.
+    /// Returns a stop that never fires, for runs without signals or deadline.
     pub fn never() -> Stop {
         Stop { receiver: None }
     }

@@ -126,7 +126,7 @@ impl TlsVersion {
 pub struct Network {
     pub base_url: Option<Template>,
     /// Proxy URL (`http://`, `https://` or `socks5://`, credentials allowed in the URL), or
-    /// `none` for a direct connection whatever the environment says.
+    /// `none` for a direct connection whatever the environment sets.
     pub proxy: Option<ProxySetting>,
     /// Hosts reached directly, not through the proxy: comma-separated, as in `NO_PROXY`.
     pub no_proxy: Option<String>,

@@ -324,7 +324,7 @@ pub struct VantageDefinition {
     /// public name from outside.
     pub base_url: Option<BaseUrl>,
     /// Proxy this vantage goes through (`http://`, `https://` or `socks5://`, credentials in
-    /// the URL from variables), or `none` to connect directly whatever the environment says.
+    /// the URL from variables), or `none` to connect directly whatever the environment sets.
     /// Default: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` from the environment.
     pub proxy: Option<Text>,
     /// Hosts reached without the proxy: a list, or comma-separated text as in `NO_PROXY`.
