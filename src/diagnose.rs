@@ -243,6 +243,15 @@ fn builtin_for_error(kind: ErrorKind) -> (&'static str, &'static str, &'static s
             "The server sent a TLS alert, for example because it requires a client certificate \
              or does not support this TLS version.",
         ),
+        ErrorKind::TlsHandshakeTimeout => (
+            "builtin.tls.handshake-timeout",
+            "The server accepted the connection but did not complete the TLS handshake",
+            "The port is open, but no TLS answer came back within the connect timeout. A \
+             firewall or intrusion-prevention system that inspects TLS may hold the handshake \
+             (some filter on the server name), or the service on the port is hung or \
+             overloaded. Compare with a vantage where the check passes, and check the \
+             firewall's TLS inspection and server-name rules for this host.",
+        ),
         ErrorKind::TlsProtocol => (
             "builtin.tls.protocol",
             "The TLS handshake failed",

@@ -20,6 +20,9 @@ pub enum ErrorKind {
     TlsNotYetValid,
     /// The server sent a TLS alert, for example because it requires a client certificate.
     TlsHandshakeRejected,
+    /// The TCP connection was set up, but the server did not complete the TLS handshake
+    /// within the connect timeout.
+    TlsHandshakeTimeout,
     /// Any other TLS failure, such as a plain HTTP server on the TLS port.
     TlsProtocol,
     ProxyConnectFailed,
@@ -37,7 +40,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 17] = [
+    pub const ALL: [ErrorKind; 18] = [
         ErrorKind::Dns,
         ErrorKind::ConnectRefused,
         ErrorKind::ConnectTimeout,
@@ -47,6 +50,7 @@ impl ErrorKind {
         ErrorKind::TlsExpired,
         ErrorKind::TlsNotYetValid,
         ErrorKind::TlsHandshakeRejected,
+        ErrorKind::TlsHandshakeTimeout,
         ErrorKind::TlsProtocol,
         ErrorKind::ProxyConnectFailed,
         ErrorKind::ProxyAuthRequired,
@@ -68,6 +72,7 @@ impl ErrorKind {
             ErrorKind::TlsExpired => "tls.expired",
             ErrorKind::TlsNotYetValid => "tls.not-yet-valid",
             ErrorKind::TlsHandshakeRejected => "tls.handshake-rejected",
+            ErrorKind::TlsHandshakeTimeout => "tls.handshake-timeout",
             ErrorKind::TlsProtocol => "tls.protocol",
             ErrorKind::ProxyConnectFailed => "proxy.connect-failed",
             ErrorKind::ProxyAuthRequired => "proxy.auth-required",

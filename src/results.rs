@@ -178,6 +178,14 @@ pub struct ConnectionInfo {
     /// arrived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_address: Option<String>,
+    /// The addresses the connection was attempted to (the server's, or the proxy's), when no
+    /// response arrived; empty when the name did not resolve.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses_tried: Vec<String>,
+    /// The `connect_to` rule that sent the connection to another host or port, as
+    /// `HOST:PORT -> ADDRESS:PORT (source)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_to: Option<String>,
     /// The negotiated TLS version, `TLS 1.2` or `TLS 1.3`; absent for plain HTTP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_version: Option<String>,

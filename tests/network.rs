@@ -1,8 +1,10 @@
-//! Per-vantage network settings that need no extra tools: `connect_to` and `resolve`.
+//! Per-vantage network settings that need no extra tools: `connect_to`, `resolve` and a SOCKS5
+//! proxy.
 
 mod common;
+mod servers;
 
-use common::{Gatecheck, Simulator, check, ise_suite};
+use common::{Gatecheck, Simulator, check, closed_loopback_port, ise_suite};
 use gatecheck::mock_ise::Scenario;
 use gatecheck::results::Outcome;
 
@@ -63,6 +65,167 @@ fn connect_to_changes_the_address() {
 }
 
 #[test]
+fn connect_to_changes_port() {
+    let simulator = Simulator::start(Scenario::Healthy);
+    let port = port_of(&simulator);
+    // Nothing listens on the URL's port: only the rule's target port can pass.
+    let unused = closed_loopback_port().port();
+    let mut suite = std::fs::read_to_string(ise_suite()).expect("the bundled suite is readable");
+    suite = suite.replace(
+        "  - name: internal\n",
+        &format!(
+            "  - name: internal\n    base_url: https://localhost:{unused}\n    connect_to:\n      \
+             \"localhost:{unused}\": \"127.0.0.1:{port}\"\n"
+        ),
+    );
+    let finished = Gatecheck::run_text(&suite, "internal")
+        .against(&simulator)
+        .args(["--check", "ers"])
+        .execute();
+
+    assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+    let results = finished.results();
+    let connection = check(&results, "ers")
+        .connection
+        .clone()
+        .expect("connection recorded");
+    assert_eq!(
+        connection.remote_address.as_deref(),
+        Some(format!("127.0.0.1:{port}").as_str())
+    );
+    assert_eq!(
+        connection.connect_to.as_deref(),
+        Some(
+            format!("localhost:{unused} -> 127.0.0.1:{port} (connect_to of vantage internal)")
+                .as_str()
+        )
+    );
+    let junit = finished.junit();
+    assert!(
+        junit.contains(&format!(
+            "connect to: localhost:{unused} -&gt; 127.0.0.1:{port} (connect_to of vantage internal)"
+        )),
+        "{junit}"
+    );
+}
+
+#[test]
+fn connect_to_port_only() {
+    let simulator = Simulator::start(Scenario::Healthy);
+    let port = port_of(&simulator);
+    let unused = closed_loopback_port().port();
+    let suite = std::fs::read_to_string(ise_suite())
+        .expect("the bundled suite is readable")
+        .replace(
+            "  - name: internal\n",
+            &format!(
+                "  - name: internal\n    base_url: https://127.0.0.1:{unused}\n    \
+                 connect_to:\n      \"127.0.0.1\": \":{port}\"\n"
+            ),
+        );
+    let finished = Gatecheck::run_text(&suite, "internal")
+        .against(&simulator)
+        .args(["--check", "ers"])
+        .execute();
+
+    assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+    let connection = check(&finished.results(), "ers")
+        .connection
+        .clone()
+        .expect("connection recorded");
+    assert_eq!(
+        connection.connect_to.as_deref(),
+        Some(
+            format!("127.0.0.1:{unused} -> 127.0.0.1:{port} (connect_to of vantage internal)")
+                .as_str()
+        )
+    );
+}
+
+#[test]
+fn cli_connect_to_wins_over_vantage() {
+    let simulator = Simulator::start(Scenario::Healthy);
+    let port = port_of(&simulator);
+    let unused = closed_loopback_port().port();
+    // The vantage's rule leads to a refused port; the command line's leads to the simulator.
+    let suite = std::fs::read_to_string(ise_suite())
+        .expect("the bundled suite is readable")
+        .replace(
+            "  - name: internal\n",
+            &format!(
+                "  - name: internal\n    base_url: https://localhost:{unused}\n    \
+                 connect_to:\n      localhost: \"127.0.0.1:{unused}\"\n"
+            ),
+        );
+    let rule = format!("localhost::127.0.0.1:{port}");
+    let finished = Gatecheck::run_text(&suite, "internal")
+        .against(&simulator)
+        .args(["--check", "ers", "--connect-to", &rule])
+        .execute();
+
+    assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+    let connection = check(&finished.results(), "ers")
+        .connection
+        .clone()
+        .expect("connection recorded");
+    assert_eq!(
+        connection.connect_to.as_deref(),
+        Some(format!("localhost:{unused} -> 127.0.0.1:{port} (--connect-to)").as_str())
+    );
+}
+
+#[test]
+fn connect_to_keeps_host_header() {
+    let servers = servers::Servers::new();
+    let echo = servers.host_echo();
+    let unused = closed_loopback_port().port();
+    let suite = format!(
+        "name: Host header\ndefaults:\n  base_url: http://gateway.test:{unused}\n\
+         vantages:\n  - name: lab\n    connect_to:\n      \"gateway.test:{unused}\": \"{echo}\"\n\
+         checks:\n  - id: echo\n    request:\n      url: /\n    expect:\n      status: 200\n      \
+         body:\n        - contains: \"gateway.test:{unused}\"\n"
+    );
+    let finished = Gatecheck::run_text(&suite, "lab").execute();
+
+    assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+    let response = check(&finished.results(), "echo")
+        .response
+        .clone()
+        .expect("a response");
+    assert_eq!(
+        response.body_excerpt.as_deref(),
+        Some(format!("gateway.test:{unused}").as_str())
+    );
+}
+
+#[test]
+fn invalid_connect_to_is_located() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let path = folder.path().join("suite.yaml");
+    std::fs::write(
+        &path,
+        "name: Bad rule\nvantages:\n  - name: lab\n    connect_to:\n      gateway.test: \"10.0.0.5:99999\"\n\
+         checks:\n  - id: a\n    request:\n      url: http://gateway.test/\n",
+    )
+    .expect("suite written");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gatecheck"))
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .expect("gatecheck runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("suite.yaml:5:21"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "invalid target `10.0.0.5:99999`: `99999` is not a port number from 1 to 65535"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn unresolvable_connect_to_is_usage_error() {
     let folder = tempfile::tempdir().expect("temporary folder");
     let suite = suite_with(443, "    connect_to:\n      localhost: gateway.invalid\n");
@@ -83,7 +246,7 @@ fn unresolvable_connect_to_is_usage_error() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(
-            "connect_to target `gateway.invalid` (for `localhost`) of vantage `internal` does not resolve"
+            "connect_to target `gateway.invalid` (for `localhost`, from vantage internal) does not resolve"
         ),
         "{stderr}"
     );

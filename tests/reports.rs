@@ -636,6 +636,10 @@ fn schema_accepts_tls_evidence() {
         proxy: Some("http://proxy-user:********@proxy.example.test:3128".to_string()),
         proxy_source: "vantage external".to_string(),
         remote_address: None,
+        addresses_tried: vec!["192.0.2.10:443".to_string()],
+        connect_to: Some(
+            "ise.example.test:443 -> 192.0.2.10:8443 (connect_to of vantage external)".to_string(),
+        ),
         tls_version: Some("TLS 1.3".to_string()),
         certificate: Some(CertificateInfo {
             subject: "CN=ise.example.test".to_string(),

@@ -638,6 +638,9 @@ fn proxy_port_refused() {
         finished.transcript(),
         proxy.log()
     );
+    // The connection that was made is the one to the proxy.
+    let connection = result.connection.expect("the connection is recorded");
+    assert_eq!(connection.addresses_tried, [proxy.address().to_string()]);
 }
 
 #[test]
@@ -808,6 +811,43 @@ fn connect_refused() {
         "{}",
         finished.transcript()
     );
+    let connection = result.connection.expect("the connection is recorded");
+    assert_eq!(connection.addresses_tried, [address.to_string()]);
+    assert_eq!(connection.remote_address, None);
+}
+
+#[test]
+fn connect_refused_names_address_in_reports() {
+    let address = closed_loopback_port();
+    let suite = simple(&format!("https://localhost:{}", address.port()));
+    let finished = run(&suite, "default", &[]);
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "connect.refused",
+        "{}",
+        finished.transcript()
+    );
+    // localhost resolves through /etc/hosts; every address it has was tried.
+    let tried = result.connection.expect("connection").addresses_tried;
+    assert!(
+        tried.contains(&format!("127.0.0.1:{}", address.port())),
+        "{tried:?}"
+    );
+    let markdown = finished.markdown();
+    assert!(
+        markdown.contains(&format!(
+            "- Addresses tried: `127.0.0.1:{}`",
+            address.port()
+        )),
+        "{markdown}"
+    );
+    let junit = finished.junit();
+    assert!(
+        junit.contains(&format!("addresses tried: 127.0.0.1:{}", address.port())),
+        "{junit}"
+    );
 }
 
 #[test]
@@ -824,6 +864,88 @@ fn connect_timeout_full_queue() {
     assert_eq!(
         kind(&result),
         "connect.timeout",
+        "{}",
+        finished.transcript()
+    );
+    let text = message(&result);
+    assert!(
+        text.contains(&format!(
+            "then a second TCP connection to {address} got no answer within 1000 ms"
+        )),
+        "{text}"
+    );
+    let connection = result.connection.expect("the connection is recorded");
+    assert_eq!(connection.addresses_tried, [address.to_string()]);
+}
+
+#[test]
+fn tls_handshake_stalled() {
+    let servers = Servers::new();
+    // Accepts the TCP connection and reads the ClientHello without ever answering.
+    let address = servers.silent();
+    let finished = run(
+        &simple(&format!("https://{address}")),
+        "default",
+        &[OsStr::new("--connect-timeout"), OsStr::new("1s")],
+    );
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "tls.handshake-timeout",
+        "{}",
+        finished.transcript()
+    );
+    let text = message(&result);
+    assert!(
+        text.contains(&format!("the TCP connection to {address} was set up in")),
+        "{text}"
+    );
+    assert!(
+        text.contains("did not complete the TLS handshake within the connect timeout of 1000 ms"),
+        "{text}"
+    );
+    let diagnosis = result.diagnosis.expect("a diagnosis");
+    assert_eq!(diagnosis.id, "builtin.tls.handshake-timeout");
+    let note = result
+        .connection
+        .and_then(|connection| connection.tls_note)
+        .expect("a TLS note");
+    assert!(
+        note.contains("sent no answer to its TLS ClientHello"),
+        "{note}"
+    );
+}
+
+#[test]
+fn tls_handshake_stall_probed_once() {
+    let servers = Servers::new();
+    let (address, connections) = servers.silent_counted();
+    let mut suite = simple(&format!("https://{address}"));
+    for index in 2..=4 {
+        suite.push_str(&format!(
+            "  - id: reach{index}\n    request:\n      url: /{index}\n"
+        ));
+    }
+    let finished = run(
+        &suite,
+        "default",
+        &[OsStr::new("--connect-timeout"), OsStr::new("1s")],
+    );
+    let results = finished.results();
+
+    for id in ["reach", "reach2", "reach3", "reach4"] {
+        assert_eq!(
+            kind(check(&results, id)),
+            "tls.handshake-timeout",
+            "{id}: {}",
+            finished.transcript()
+        );
+    }
+    // One connection per check, and one for the probe that the four checks share.
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        5,
         "{}",
         finished.transcript()
     );

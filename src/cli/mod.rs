@@ -185,6 +185,11 @@ pub struct NetworkArgs {
     /// port comes from the URL); repeatable.
     #[arg(long, value_name = "HOST:PORT:ADDRESS", value_parser = parse_resolve)]
     resolve: Vec<(String, std::net::IpAddr)>,
+    /// Connect to another host or port for HOST1:PORT1, like curl; TLS and the Host header
+    /// keep the URL's name. An empty PORT1 matches every port, an empty HOST2 or PORT2 keeps
+    /// the URL's. Tried before the vantage's `connect_to`; repeatable.
+    #[arg(long, value_name = "HOST1:PORT1:HOST2:PORT2", value_parser = parse_connect_to)]
+    connect_to: Vec<crate::suite::ConnectTo>,
     /// Source address to connect from, on machines with several addresses.
     #[arg(long, value_name = "ADDRESS")]
     local_address: Option<std::net::IpAddr>,
@@ -423,6 +428,11 @@ fn parse_resolve(text: &str) -> Result<(String, std::net::IpAddr), String> {
     Ok((host.to_string(), address))
 }
 
+fn parse_connect_to(text: &str) -> Result<crate::suite::ConnectTo, String> {
+    crate::suite::ConnectTo::from_curl(text)
+        .map_err(|reason| format!("invalid --connect-to `{text}`: {reason}"))
+}
+
 /// Turns the `run` command's network flags into the options the planner reads.
 pub(crate) fn network_options(args: &NetworkArgs) -> crate::run::network::NetworkOptions {
     crate::run::network::NetworkOptions {
@@ -436,6 +446,7 @@ pub(crate) fn network_options(args: &NetworkArgs) -> crate::run::network::Networ
         proxy: args.proxy.clone(),
         no_proxy: args.no_proxy.clone(),
         resolve: args.resolve.clone(),
+        connect_to: args.connect_to.clone(),
         local_address: args.local_address,
         connect_timeout: args.connect_timeout,
     }

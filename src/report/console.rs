@@ -277,6 +277,15 @@ fn write_problem(text: &mut String, check: &CheckResult, styles: &Styles) {
         if let Some(address) = &connection.remote_address {
             route.push_str(&format!(", connected to {}", one_line(address)));
         }
+        if !connection.addresses_tried.is_empty() {
+            route.push_str(&format!(
+                ", tried {}",
+                one_line(&connection.addresses_tried.join(", "))
+            ));
+        }
+        if let Some(rule) = &connection.connect_to {
+            route.push_str(&format!(", connect_to {}", one_line(rule)));
+        }
         let _ = writeln!(text, "    {}", styles.paint(Style::Dim, &route));
     }
     for (label, line) in tls_lines(check.connection.as_ref()) {

@@ -177,6 +177,13 @@ fn system_out(check: &CheckResult) -> String {
         if let Some(address) = &connection.remote_address {
             text.push_str(&format!("connected to: {address}\n"));
         }
+        if !connection.addresses_tried.is_empty() {
+            let tried = connection.addresses_tried.join(", ");
+            text.push_str(&format!("addresses tried: {tried}\n"));
+        }
+        if let Some(rule) = &connection.connect_to {
+            text.push_str(&format!("connect to: {rule}\n"));
+        }
     }
     for (label, line) in tls_lines(check.connection.as_ref()) {
         text.push_str(&format!("{label}: {line}\n"));

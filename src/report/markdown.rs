@@ -207,6 +207,17 @@ fn write_problem(text: &mut String, check: &CheckResult) {
         if let Some(address) = &connection.remote_address {
             let _ = writeln!(text, "- Connected to: {}", code(address, Cell::No));
         }
+        if !connection.addresses_tried.is_empty() {
+            let tried: Vec<String> = connection
+                .addresses_tried
+                .iter()
+                .map(|address| code(address, Cell::No))
+                .collect();
+            let _ = writeln!(text, "- Addresses tried: {}", tried.join(", "));
+        }
+        if let Some(rule) = &connection.connect_to {
+            let _ = writeln!(text, "- Connect to: {}", code(rule, Cell::No));
+        }
     }
     if let Some(response) = &check.response {
         let status_line = format!("{} {}", response.http_version, response.status);

@@ -114,6 +114,8 @@ fn redact_check(check: &mut CheckResult, redactor: &Redactor) {
         proxy,
         proxy_source,
         remote_address,
+        addresses_tried,
+        connect_to,
         tls_version,
         certificate,
         tls_note,
@@ -122,6 +124,10 @@ fn redact_check(check: &mut CheckResult, redactor: &Redactor) {
         mask_option(proxy, redactor);
         mask(proxy_source, redactor);
         mask_option(remote_address, redactor);
+        for address in addresses_tried {
+            mask(address, redactor);
+        }
+        mask_option(connect_to, redactor);
         mask_option(tls_version, redactor);
         if let Some(certificate) = certificate {
             redact_certificate(certificate, redactor);

@@ -53,6 +53,9 @@ struct Run {
     stopped_by: Mutex<Option<String>>,
     lockout: Lockout,
     stop: Stop,
+    /// Findings after HTTPS connect timeouts, shared by the checks of the run.
+    stall_probes: tls_evidence::StallProbes,
+    certificates: tls_evidence::CertificateCache,
 }
 
 /// Runs every planned check, at most `plan.concurrency` at once, and calls `on_result` for each
@@ -93,6 +96,8 @@ pub async fn execute(
         suite,
         plan,
         clients,
+        stall_probes: tls_evidence::StallProbes::default(),
+        certificates: tls_evidence::CertificateCache::default(),
     });
 
     // One channel per planned check carries its outcome to the checks that depend on it.
@@ -106,38 +111,50 @@ pub async fn execute(
         .map(|(position, planned)| (run.suite.checks[planned.index].id.as_str(), position))
         .collect();
 
+    // Tasks are spawned in suite order, at most `window` unfinished at a time, so that memory
+    // does not grow with the size of the suite. Every task waits only for earlier checks
+    // (dependencies, the credential gate), and the earliest unfinished one is always spawned,
+    // so the window cannot deadlock.
+    let window = run.plan.concurrency.saturating_mul(4).max(16);
     let mut tasks = JoinSet::new();
     let mut task_position = HashMap::new();
-    for (position, sender) in senders.into_iter().enumerate() {
-        let check = &run.suite.checks[run.plan.checks[position].index];
-        let dependencies: Vec<(String, watch::Receiver<Option<Outcome>>)> = check
-            .depends_on
-            .iter()
-            .filter_map(|id| {
-                let receiver = receivers[*position_of.get(id.as_str())?].clone();
-                Some((id.clone(), receiver))
-            })
-            .collect();
-        let run = Arc::clone(&run);
-        let handle = tasks.spawn(async move {
-            let result = run_planned(&run, position, dependencies).await;
-            run.lockout.finish(position, verdict(&result));
-            // A send error only means that no check depends on this one.
-            let _ = sender.send(Some(result.outcome));
-            result
-        });
-        task_position.insert(handle.id(), position);
-    }
-
     let mut finished: BTreeMap<usize, CheckResult> = BTreeMap::new();
     let mut results: Vec<CheckResult> = Vec::with_capacity(count);
-    while let Some(joined) = tasks.join_next_with_id().await {
+    let mut senders = senders.into_iter().enumerate();
+    loop {
+        while tasks.len() < window {
+            let Some((position, sender)) = senders.next() else {
+                break;
+            };
+            let check = &run.suite.checks[run.plan.checks[position].index];
+            let dependencies: Vec<(String, watch::Receiver<Option<Outcome>>)> = check
+                .depends_on
+                .iter()
+                .filter_map(|id| {
+                    let receiver = receivers[*position_of.get(id.as_str())?].clone();
+                    Some((id.clone(), receiver))
+                })
+                .collect();
+            let run = Arc::clone(&run);
+            let handle = tasks.spawn(async move {
+                let result = run_planned(&run, position, dependencies).await;
+                run.lockout.finish(position, verdict(&result));
+                // A send error only means that no check depends on this one.
+                let _ = sender.send(Some(result.outcome));
+                result
+            });
+            task_position.insert(handle.id(), position);
+        }
+
+        let Some(joined) = tasks.join_next_with_id().await else {
+            break;
+        };
         let (position, result) = match joined {
-            Ok((id, result)) => (task_position[&id], result),
+            Ok((id, result)) => (task_position.remove(&id).unwrap_or_default(), result),
             // A panic in a check task is a bug; the check is reported as an error rather than
             // losing the report.
             Err(error) => {
-                let position = task_position[&error.id()];
+                let position = task_position.remove(&error.id()).unwrap_or_default();
                 let result = internal_error(&run, position, &error.to_string());
                 (position, result)
             }
@@ -368,7 +385,10 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
         return result;
     };
     let mut builder = client
-        .request(prepared.method.clone(), prepared.url.clone())
+        .request(
+            prepared.method.clone(),
+            prepared.connection_url().into_owned(),
+        )
         .headers(prepared.headers.clone())
         .timeout(prepared.timeout);
     if let Some((user, password)) = &prepared.basic_auth {
@@ -379,13 +399,21 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
     }
 
     let started = Instant::now();
-    let outcome = send(builder, plan.body_limit).await;
+    let outcome = send(builder, plan.body_limit, &run.certificates).await;
     let duration = started.elapsed();
 
     let received = match outcome {
         Ok(received) => received,
         Err((kind, message)) => {
-            let (kind, message, tls) = tls_evidence::examine_failure(kind, message, prepared).await;
+            let (kind, message, tls) =
+                tls_evidence::examine_failure(kind, message, prepared, &run.stall_probes).await;
+            let addresses_tried = if kind == ErrorKind::Dns {
+                Vec::new()
+            } else {
+                run.clients
+                    .addresses_tried(&prepared.connection_url(), &prepared.client)
+                    .await
+            };
             let redactor = lock(&run.redactor).clone();
             let evidence = Evidence {
                 status: None,
@@ -403,8 +431,14 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
                 diagnose(check, &suite.hints, &plan.vantage.name, &evidence),
                 &redactor,
             ));
-            if let (Some(tls), Some(connection)) = (tls, &mut result.connection) {
-                tls.record(connection, &redactor);
+            if let Some(connection) = &mut result.connection {
+                connection.addresses_tried = addresses_tried
+                    .into_iter()
+                    .map(|address| redactor.redact_owned(address))
+                    .collect();
+                if let Some(tls) = tls {
+                    tls.record(connection, &redactor);
+                }
             }
             return result;
         }
@@ -541,6 +575,11 @@ fn base_result(
                 .map(|url| redactor.redact_owned(url.expose().to_string())),
             proxy_source: prepared.proxy.source.clone(),
             remote_address: None,
+            addresses_tried: Vec::new(),
+            connect_to: prepared
+                .connect_to
+                .as_ref()
+                .map(|redirect| redactor.redact_owned(redirect.description.clone())),
             tls_version: None,
             certificate: None,
             tls_note: None,
@@ -564,6 +603,7 @@ struct Received {
 async fn send(
     builder: reqwest::RequestBuilder,
     body_limit: usize,
+    certificates: &tls_evidence::CertificateCache,
 ) -> Result<Received, (ErrorKind, String)> {
     let failed = |error: reqwest::Error| (classify::classify(&error), classify::describe(&error));
     let mut response = builder.send().await.map_err(failed)?;
@@ -573,6 +613,7 @@ async fn send(
     let tls = TlsEvidence::from_response(
         response.extensions().get::<reqwest::tls::TlsInfo>(),
         response.url(),
+        certificates,
     );
     let headers = response.headers().clone();
     let mut body = Vec::new();

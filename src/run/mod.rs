@@ -1,6 +1,7 @@
 //! Running a suite: planning the requests for a vantage, sending them, classifying failures.
 
 pub mod classify;
+pub mod dns;
 pub mod execute;
 pub mod lockout;
 pub mod network;

@@ -16,8 +16,9 @@ use std::time::Duration;
 use reqwest::{Client, Url, redirect};
 
 use crate::run::classify;
+use crate::run::dns::SharedResolver;
 use crate::secret::Secret;
-use crate::suite::{ProxySetting, Suite, TlsSettings, TlsVersion, Vantage};
+use crate::suite::{ConnectTo, ProxySetting, Suite, TlsSettings, TlsVersion, Vantage};
 
 /// The connect timeout when it is not set otherwise. It is long enough for a slow VPN and short
 /// enough that a filtered port does not use up the whole check timeout.
@@ -40,6 +41,8 @@ pub struct NetworkOptions {
     pub no_proxy: Option<String>,
     /// `--resolve`, added to (and replacing for the same host) the vantage's.
     pub resolve: Vec<(String, IpAddr)>,
+    /// `--connect-to`, tried before the vantage's rules.
+    pub connect_to: Vec<ConnectTo>,
     pub local_address: Option<IpAddr>,
     pub connect_timeout: Option<Duration>,
 }
@@ -207,26 +210,125 @@ fn in_cidr(ip: IpAddr, network: &str, bits: &str) -> bool {
     }
 }
 
-/// Combines the vantage's DNS overrides, its `connect_to` targets (resolved here, once) and
-/// the command line's overrides, which win for the same host.
-pub fn resolve_list(
-    suite_vantage: &Vantage,
-    options: &NetworkOptions,
-) -> Result<Vec<(String, IpAddr)>, String> {
-    let mut resolve: Vec<(String, IpAddr)> = Vec::new();
-    for (host, target) in &suite_vantage.network.connect_to {
-        let address = lookup(target).map_err(|reason| {
-            format!(
-                "connect_to target `{target}` (for `{host}`) of vantage `{}` does not resolve: {reason}",
-                suite_vantage.name
-            )
-        })?;
-        resolve.push((host.clone(), address));
-    }
-    resolve.extend(suite_vantage.network.resolve.iter().cloned());
+/// Combines the vantage's DNS overrides with the command line's, which win for the same host.
+pub fn resolve_list(vantage: &Vantage, options: &NetworkOptions) -> Vec<(String, IpAddr)> {
+    let mut resolve = vantage.network.resolve.clone();
     resolve.retain(|(host, _)| !options.resolve.iter().any(|(other, _)| other == host));
     resolve.extend(options.resolve.iter().cloned());
-    Ok(resolve)
+    resolve
+}
+
+/// A `connect_to` rule with its target host's address, resolved once when the run is planned
+/// so that every request of the run goes to the same address.
+#[derive(Clone, Debug)]
+pub struct ConnectRoute {
+    pub rule: ConnectTo,
+    /// `None` when the rule changes only the port.
+    pub address: Option<IpAddr>,
+    /// `--connect-to` or `vantage NAME`, for reports.
+    pub source: String,
+}
+
+/// Where a request connects when a `connect_to` rule applies to its URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectRedirect {
+    /// The port to connect to, when it differs from the URL's.
+    pub port: Option<u16>,
+    /// Such as `gw.example.com:443 -> 192.0.2.7:8443 (staging.example.net, connect_to of
+    /// vantage lab)`.
+    pub description: String,
+}
+
+/// Returns the command line's `--connect-to` rules, then the vantage's, each with its target
+/// resolved. The first rule that matches a URL applies.
+pub fn connect_routes(
+    vantage: &Vantage,
+    options: &NetworkOptions,
+) -> Result<Vec<ConnectRoute>, String> {
+    let cli = options
+        .connect_to
+        .iter()
+        .map(|rule| (rule, "--connect-to".to_string()));
+    let suite = vantage
+        .network
+        .connect_to
+        .iter()
+        .map(|rule| (rule, format!("vantage {}", vantage.name)));
+    cli.chain(suite)
+        .map(|(rule, source)| {
+            let address = match &rule.target_host {
+                Some(target) => Some(lookup(target).map_err(|reason| {
+                    format!(
+                        "connect_to target `{target}` (for `{}`, from {source}) does not \
+                         resolve: {reason}; write an IP address or a name this machine resolves",
+                        rule.host
+                    )
+                })?),
+                None => None,
+            };
+            Ok(ConnectRoute {
+                rule: rule.clone(),
+                address,
+                source,
+            })
+        })
+        .collect()
+}
+
+/// Applies the first matching route to a request for `url`: adds the target's address to the
+/// request's DNS overrides and returns where the request connects. `Ok(None)` when no rule
+/// matches.
+pub fn apply_route(
+    routes: &[ConnectRoute],
+    url: &Url,
+    resolve: &mut Vec<(String, IpAddr)>,
+) -> Result<Option<ConnectRedirect>, String> {
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return Ok(None);
+    };
+    let Some(route) = routes.iter().find(|route| route.rule.matches(host, port)) else {
+        return Ok(None);
+    };
+    let target_port = route.rule.target_port.unwrap_or(port);
+    let bare_host = host.trim_start_matches('[').trim_end_matches(']');
+    if let Some(address) = route.address {
+        if bare_host.parse::<IpAddr>().is_ok() {
+            // The HTTP client resolves no address, so a DNS override cannot redirect it.
+            return Err(format!(
+                "the connect_to rule `{}` (from {}) matches the URL's IP address `{host}`; \
+                 connect_to redirects host names only, so set the base URL to the target \
+                 address instead",
+                route.rule, route.source
+            ));
+        }
+        resolve.retain(|(other, _)| !other.eq_ignore_ascii_case(bare_host));
+        resolve.push((bare_host.to_string(), address));
+    }
+
+    let target = match (route.address, &route.rule.target_host) {
+        (Some(address), Some(name)) if name.parse::<IpAddr>().is_err() => {
+            format!("{}:{target_port} ({name}, ", SocketAddrText(address))
+        }
+        (Some(address), _) => format!("{}:{target_port} (", SocketAddrText(address)),
+        (None, _) => format!("{host}:{target_port} ("),
+    };
+    let source = route.source.replace("vantage ", "connect_to of vantage ");
+    Ok(Some(ConnectRedirect {
+        port: (target_port != port).then_some(target_port),
+        description: format!("{host}:{port} -> {target}{source})"),
+    }))
+}
+
+/// Writes an IP address as it appears before a port: IPv6 in brackets.
+struct SocketAddrText(IpAddr);
+
+impl std::fmt::Display for SocketAddrText {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            IpAddr::V4(address) => write!(formatter, "{address}"),
+            IpAddr::V6(address) => write!(formatter, "[{address}]"),
+        }
+    }
 }
 
 /// Resolves a host name (or parses an address) with the system resolver.
@@ -284,6 +386,7 @@ pub enum ClientError {
 /// by later checks to the same host.
 pub struct Clients {
     clients: HashMap<ClientSettings, Client>,
+    resolver: SharedResolver,
 }
 
 impl Clients {
@@ -292,17 +395,62 @@ impl Clients {
     pub fn new<'a>(
         settings: impl IntoIterator<Item = &'a ClientSettings>,
     ) -> Result<Clients, ClientError> {
+        let resolver = SharedResolver::default();
         let mut clients = HashMap::new();
         for setting in settings {
             if !clients.contains_key(setting) {
-                clients.insert(setting.clone(), build(setting)?);
+                clients.insert(setting.clone(), build(setting, &resolver)?);
             }
         }
-        Ok(Clients { clients })
+        Ok(Clients { clients, resolver })
     }
 
     pub fn get(&self, settings: &ClientSettings) -> Option<&Client> {
         self.clients.get(settings)
+    }
+
+    /// Returns the addresses a request that got no connection tried: the proxy's when it went
+    /// through one, else the server's, from the request's DNS overrides or from what the
+    /// client's resolver found. Empty when the name did not resolve.
+    pub async fn addresses_tried(&self, url: &Url, client: &ClientSettings) -> Vec<String> {
+        let target = match &client.proxy {
+            Some(proxy) => Url::parse(proxy.expose()).ok(),
+            None => Some(url.clone()),
+        };
+        let Some(target) = target else {
+            return Vec::new();
+        };
+        let (Some(host), Some(port)) = (target.host_str(), target.port_or_known_default()) else {
+            return Vec::new();
+        };
+        let port = match (target.scheme(), target.port()) {
+            // reqwest's default for a SOCKS proxy without a port.
+            ("socks5" | "socks5h", None) => 1080,
+            _ => port,
+        };
+        let bare_host = host.trim_start_matches('[').trim_end_matches(']');
+        let addresses = if let Ok(address) = bare_host.parse::<IpAddr>() {
+            vec![address]
+        } else if let Some((_, address)) = client
+            .resolve
+            .iter()
+            .find(|(name, _)| client.proxy.is_none() && name.eq_ignore_ascii_case(bare_host))
+        {
+            vec![*address]
+        } else if let Some(answer) = self.resolver.0.answer(bare_host) {
+            answer
+        } else {
+            // reqwest resolves a SOCKS proxy's name with its own resolver, so the address
+            // was not recorded; the system resolver gives the same answer.
+            tokio::net::lookup_host((bare_host, port))
+                .await
+                .map(|found| found.map(|address| address.ip()).collect())
+                .unwrap_or_default()
+        };
+        addresses
+            .into_iter()
+            .map(|address| std::net::SocketAddr::new(address, port).to_string())
+            .collect()
     }
 }
 
@@ -314,7 +462,7 @@ fn read(path: &PathBuf, what: &'static str) -> Result<Vec<u8>, ClientError> {
     })
 }
 
-fn build(settings: &ClientSettings) -> Result<Client, ClientError> {
+fn build(settings: &ClientSettings, resolver: &SharedResolver) -> Result<Client, ClientError> {
     let tls = &settings.tls;
     let mut certificates = Vec::new();
     for path in &tls.ca_files {
@@ -344,6 +492,7 @@ fn build(settings: &ClientSettings) -> Result<Client, ClientError> {
         .connect_timeout(settings.connect_timeout)
         .tls_danger_accept_invalid_certs(tls.insecure)
         .tls_info(true)
+        .dns_resolver(resolver.clone())
         // The proxy was chosen per request already, environment included.
         .no_proxy();
     builder = if tls.ca_only {

@@ -162,8 +162,10 @@ pub struct Plan {
     network: NetworkOptions,
     /// Proxy variables of the environment, read once when the run was planned.
     proxy_environment: HashMap<&'static str, String>,
-    /// DNS overrides, with `connect_to` targets resolved once when the run was planned.
+    /// DNS overrides of the vantage and the command line.
     resolve: Vec<(String, std::net::IpAddr)>,
+    /// `connect_to` rules with their targets resolved once when the run was planned.
+    routes: Vec<network::ConnectRoute>,
     /// Problems that do not stop the run, for the console.
     pub warnings: Vec<String>,
     /// Requests being sent right now, for the progress bar.
@@ -211,6 +213,7 @@ impl Plan {
             network: &self.network,
             proxy_environment: &self.proxy_environment,
             resolve: &self.resolve,
+            routes: &self.routes,
         };
         prepare(&context, &suite.checks[index], values)
     }
@@ -227,6 +230,24 @@ pub struct PreparedRequest {
     /// whether redirects are followed.
     pub client: ClientSettings,
     pub proxy: ProxyChoice,
+    /// Set when a `connect_to` rule sends the connection to another host or port.
+    pub connect_to: Option<network::ConnectRedirect>,
+}
+
+impl PreparedRequest {
+    /// Returns the URL the HTTP client connects to: the request's URL, with the port of a
+    /// `connect_to` rule. The host stays, so that TLS checks the certificate against it.
+    pub fn connection_url(&self) -> std::borrow::Cow<'_, Url> {
+        match self.connect_to.as_ref().and_then(|redirect| redirect.port) {
+            Some(port) => {
+                let mut url = self.url.clone();
+                // Fails only for URLs without a host, which the planner rejects.
+                let _ = url.set_port(Some(port));
+                std::borrow::Cow::Owned(url)
+            }
+            None => std::borrow::Cow::Borrowed(&self.url),
+        }
+    }
 }
 
 pub fn plan(
@@ -277,8 +298,9 @@ pub fn plan(
         .iter()
         .filter_map(|name| Some((*name, env(name)?)))
         .collect();
-    let resolve =
-        network::resolve_list(&vantage, &options.network).map_err(PlanError::ConnectTo)?;
+    let resolve = network::resolve_list(&vantage, &options.network);
+    let routes =
+        network::connect_routes(&vantage, &options.network).map_err(PlanError::ConnectTo)?;
     let context = Context {
         suite,
         vantage: &vantage,
@@ -286,6 +308,7 @@ pub fn plan(
         network: &options.network,
         proxy_environment: &proxy_environment,
         resolve: &resolve,
+        routes: &routes,
     };
 
     // Captured values exist only once their check has run; a placeholder replaces them,
@@ -346,6 +369,7 @@ pub fn plan(
         network: options.network.clone(),
         proxy_environment,
         resolve,
+        routes,
         warnings,
         in_flight: std::sync::Arc::default(),
     })
@@ -372,8 +396,9 @@ struct Context<'a> {
     base_url: Option<&'a str>,
     network: &'a NetworkOptions,
     proxy_environment: &'a HashMap<&'static str, String>,
-    /// DNS overrides of the vantage and the command line, with `connect_to` targets resolved.
+    /// DNS overrides of the vantage and the command line.
     resolve: &'a [(String, std::net::IpAddr)],
+    routes: &'a [network::ConnectRoute],
 }
 
 /// Returns the indexes of the checks that `--check` and `--tag` select, with everything they
@@ -594,6 +619,26 @@ fn prepare(
     };
     let environment = |name: &str| context.proxy_environment.get(name).cloned();
     let proxy = network::choose_proxy(&url, vantage, vantage_proxy, context.network, &environment);
+    let mut resolve = context.resolve.to_vec();
+    let connect_to =
+        network::apply_route(context.routes, &url, &mut resolve).map_err(PlanError::ConnectTo)?;
+    if connect_to
+        .as_ref()
+        .is_some_and(|redirect| redirect.port.is_some())
+        && !headers.contains_key(reqwest::header::HOST)
+    {
+        // The connection goes to another port, but the server must see the URL's authority.
+        // NOTE: over HTTP/2 the `:authority` pseudo-header still carries the target port;
+        // this header travels beside it.
+        let host = url.host_str().unwrap_or_default();
+        let authority = match url.port() {
+            Some(own) => format!("{host}:{own}"),
+            None => host.to_string(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&authority) {
+            headers.insert(reqwest::header::HOST, value);
+        }
+    }
     let client = ClientSettings {
         follow_redirects: request
             .follow_redirects
@@ -603,7 +648,7 @@ fn prepare(
             context.network,
         ),
         proxy: proxy.url.clone(),
-        resolve: context.resolve.to_vec(),
+        resolve,
         local_address: context
             .network
             .local_address
@@ -624,6 +669,7 @@ fn prepare(
         timeout: request.timeout.unwrap_or(suite.defaults.timeout),
         client,
         proxy,
+        connect_to,
     })
 }
 

@@ -560,8 +560,18 @@ impl SuiteLoader<'_> {
             && let Some(entries) = self.reader.mapping(node, "connect_to")
         {
             for (key, value) in entries.entries() {
-                if let Some(target) = self.reader.non_empty_string(value, "connect_to target") {
-                    network.connect_to.push((key.name.clone(), target));
+                let Some(target) = self.reader.non_empty_string(value, "connect_to target") else {
+                    continue;
+                };
+                match crate::suite::ConnectTo::from_pair(&key.name, &target) {
+                    Ok(rule) => network.connect_to.push(rule),
+                    Err(reason) => {
+                        self.reader.error(value.position, reason).help = Some(
+                            "write `HOST: TARGET`, `HOST:PORT: TARGET:PORT` or `HOST:PORT: :PORT`, \
+                             such as `gateway.example.com:443: 10.0.0.5:8443`"
+                                .to_string(),
+                        );
+                    }
                 }
             }
         }

@@ -132,9 +132,9 @@ pub struct Network {
     pub no_proxy: Option<String>,
     /// Host names resolved to fixed addresses instead of through DNS, like curl's `--resolve`.
     pub resolve: Vec<(String, std::net::IpAddr)>,
-    /// Host names whose connections go to another host's address, like curl's `--connect-to`
-    /// with the port unchanged: the URL's name stays in TLS and the `Host` header.
-    pub connect_to: Vec<(String, String)>,
+    /// Connections for a host (and port) that go to another host or port, like curl's
+    /// `--connect-to`: the URL's name stays in TLS and the `Host` header.
+    pub connect_to: Vec<crate::suite::ConnectTo>,
     /// Source address to bind, on runners with several addresses.
     pub local_address: Option<std::net::IpAddr>,
     pub connect_timeout: Option<Duration>,

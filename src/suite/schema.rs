@@ -332,9 +332,10 @@ pub struct VantageDefinition {
     /// Host names resolved to fixed IP addresses instead of through DNS, like curl's
     /// `--resolve`: `ise.example.com: 192.0.2.10`. The port comes from the URL.
     pub resolve: Option<BTreeMap<String, Text>>,
-    /// Host names whose connections go to another host instead, like curl's `--connect-to`
-    /// with the same port: `ise.example.com: gw-inside.example.net`. The URL's name stays in
-    /// TLS (SNI and the certificate check) and in the `Host` header.
+    /// Connections for a host, or a host and port, that go to another host or port instead,
+    /// like curl's `--connect-to`: `ise.example.com: gw-inside.example.net`,
+    /// `ise.example.com:9060: 10.0.0.5:19060` or `ise.example.com:443: ":8443"`. The URL's
+    /// name and port stay in TLS (SNI and the certificate check) and in the `Host` header.
     pub connect_to: Option<BTreeMap<String, NonEmptyText>>,
     /// Source IP address to connect from, on runners with several addresses.
     pub local_address: Option<Text>,
@@ -742,6 +743,9 @@ pub enum ErrorKindName {
     /// The server sent a TLS alert, for example for a missing client certificate.
     #[serde(rename = "tls.handshake-rejected")]
     TlsHandshakeRejected,
+    /// The TCP connection was set up, but the TLS handshake did not finish in time.
+    #[serde(rename = "tls.handshake-timeout")]
+    TlsHandshakeTimeout,
     /// Any other TLS failure, such as plain HTTP on the TLS port.
     #[serde(rename = "tls.protocol")]
     TlsProtocol,

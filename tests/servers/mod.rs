@@ -5,6 +5,9 @@
 //! Every server runs on the Tokio runtime of one [`Servers`], which stops them all when it is
 //! dropped.
 
+// Each test binary uses only some of these servers.
+#![allow(dead_code)]
+
 pub mod tinyproxy;
 
 use std::convert::Infallible;
@@ -302,6 +305,24 @@ impl Servers {
         })
     }
 
+    /// Starts a server like [`Servers::silent`] that also counts the connections it accepts.
+    pub fn silent_counted(&self) -> (SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&count);
+        let address = self.raw(move |mut stream| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move {
+                let mut buffer = [0_u8; 4096];
+                while let Ok(read) = stream.read(&mut buffer).await {
+                    if read == 0 {
+                        break;
+                    }
+                }
+            }
+        });
+        (address, count)
+    }
+
     /// Starts a server that sends the headers and the start of a 1000-byte body, then closes
     /// the connection.
     pub fn closes_mid_response(&self) -> SocketAddr {
@@ -378,6 +399,31 @@ impl Servers {
             }
         });
         (address, peers)
+    }
+
+    /// Starts a plain HTTP server that responds with 200 and the request's `Host` header as
+    /// the body.
+    pub fn host_echo(&self) -> SocketAddr {
+        self.raw(|mut stream| async move {
+            let mut buffer = [0_u8; 4096];
+            let read = stream.read(&mut buffer).await.unwrap_or(0);
+            let request = String::from_utf8_lossy(&buffer[..read]);
+            let host = request
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("host")
+                        .then(|| value.trim().to_string())
+                })
+                .unwrap_or_else(|| "(no Host header)".to_string());
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{host}",
+                host.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        })
     }
 
     /// Returns the address of a listener with a backlog of 1 whose accept queue is full, so
