@@ -136,7 +136,7 @@ mod tests {
     #[test]
     fn issuer_mismatch_shows_issuer() {
         let expectation = CertificateExpectation {
-            issuer: Some(Regex::new("CN=Corporate CA").unwrap()),
+            issuer: Some(Regex::new("CN=Corporate CA").unwrap().into()),
             ..expect()
         };
         let failures = evaluate(&expectation, Ok(&certificate()));
@@ -147,7 +147,7 @@ mod tests {
     #[test]
     fn subject_regex_matches() {
         let expectation = CertificateExpectation {
-            subject: Some(Regex::new(r"CN=api\.").unwrap()),
+            subject: Some(Regex::new(r"CN=api\.").unwrap().into()),
             ..expect()
         };
         assert_eq!(evaluate(&expectation, Ok(&certificate())), []);

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use regex::Regex;
 use serde_json_path::JsonPath;
@@ -220,7 +221,7 @@ struct SuiteLoader<'p> {
     /// Variables that checks capture, with the id of the capturing check.
     captured: HashMap<String, String>,
     /// Regexes compiled so far, by pattern.
-    regexes: HashMap<String, Regex>,
+    regexes: HashMap<String, SharedRegex>,
 }
 
 impl SuiteLoader<'_> {
@@ -1434,16 +1435,17 @@ impl SuiteLoader<'_> {
         ok.then_some(predicates)
     }
 
-    fn regex(&mut self, node: &Node) -> Option<Regex> {
+    fn regex(&mut self, node: &Node) -> Option<SharedRegex> {
         let pattern = self.reader.string(node, "regex")?;
-        // Large suites repeat the same patterns in every check; a clone shares the compiled
-        // program, so each distinct pattern is compiled once.
+        // Large suites repeat the same patterns in every check, so each distinct pattern is
+        // compiled once.
         if let Some(regex) = self.regexes.get(&pattern) {
-            return Some(regex.clone());
+            return Some(Arc::clone(regex));
         }
         match Regex::new(&pattern) {
             Ok(regex) => {
-                self.regexes.insert(pattern, regex.clone());
+                let regex = Arc::new(regex);
+                self.regexes.insert(pattern, Arc::clone(&regex));
                 Some(regex)
             }
             Err(error) => {

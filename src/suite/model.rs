@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use regex::Regex;
 use serde_json_path::JsonPath;
 
@@ -12,6 +14,10 @@ use crate::error_kind::ErrorKindPattern;
 use crate::suite::status::StatusSpec;
 use crate::suite::template::Template;
 use crate::suite::yaml::Position;
+
+/// A compiled regex shared by every check that uses the same pattern. Sharing one `Regex`
+/// also shares its search caches: a clone of a `regex::Regex` gets a new, empty cache pool.
+pub type SharedRegex = Arc<Regex>;
 
 /// The timeout of a check when neither the check nor the suite's defaults set one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -212,7 +218,7 @@ pub enum CaptureSource {
     /// The first value of the response header.
     Header(String),
     /// The first match in the body: capture group 1 when the pattern has one, else the match.
-    Regex(Regex),
+    Regex(SharedRegex),
 }
 
 impl CaptureSource {
@@ -290,8 +296,8 @@ pub struct CertificateExpectation {
     /// Whole days from the check to the end of the certificate's validity.
     pub min_days_left: Option<u32>,
     /// Matched against the issuer's distinguished name, such as `O=Example, CN=Example CA`.
-    pub issuer: Option<Regex>,
-    pub subject: Option<Regex>,
+    pub issuer: Option<SharedRegex>,
+    pub subject: Option<SharedRegex>,
     /// A DNS name (compared without regard to case) or an IP address that the subject
     /// alternative names list as written; `*.example.com` does not contain `api.example.com`.
     pub san_contains: Option<String>,
@@ -306,13 +312,13 @@ pub struct HeaderExpectation {
 #[derive(Clone, Debug)]
 pub enum TextMatcher {
     Exact(String),
-    Regex(Regex),
+    Regex(SharedRegex),
 }
 
 #[derive(Clone, Debug)]
 pub enum BodyMatcher {
     Contains(String),
-    Regex(Regex),
+    Regex(SharedRegex),
     /// The whole body, ignoring leading and trailing whitespace.
     Equals(String),
     JsonPath {
@@ -348,7 +354,7 @@ pub enum ValuePredicate {
     /// nodes otherwise. XPath compares text.
     Equals(serde_json::Value),
     /// At least one node is selected and every selected value matches.
-    Matches(Regex),
+    Matches(SharedRegex),
     Count(usize),
 }
 
@@ -370,7 +376,7 @@ pub struct HintCondition {
     /// The transport error; requires that no response arrived.
     pub error: Vec<ErrorKindPattern>,
     /// A regex the response body matches.
-    pub body: Option<Regex>,
+    pub body: Option<SharedRegex>,
     /// Vantages the rule applies at; empty means all.
     pub vantages: Vec<String>,
     /// Checks a suite-wide rule applies to; empty means all.
