@@ -58,14 +58,16 @@ pub enum RecordError {
 }
 
 /// Sends each check of `suite` once, one after the other, and calls `on_request` for each as
-/// it finishes. `secrets` contains the values of the secret variables. Every other variable
-/// takes its default rather than the environment, so the requests go where the curl lines
-/// sent them.
+/// it finishes. `secrets` contains the values of the secret variables that the curl lines
+/// gave. A secret they left out, such as the password of `curl -u user`, comes from
+/// `environment`. Every other variable takes its default rather than the environment, so the
+/// requests go where the curl lines sent them.
 ///
 /// Nothing is retried, because each rejected login counts toward an account's lockout.
 pub async fn record(
     suite: Suite,
     secrets: Vec<(String, String)>,
+    environment: &dyn Fn(&str) -> Option<String>,
     mut on_request: impl FnMut(&Recorded),
 ) -> Result<Vec<Recorded>, RecordError> {
     let options = RunOptions {
@@ -73,7 +75,7 @@ pub async fn record(
         concurrency: 1,
         ..RunOptions::default()
     };
-    let plan = run::plan(&suite, &options, &|_| None)?;
+    let plan = run::plan(&suite, &options, environment)?;
     let clients = Clients::new(plan.client_settings())?;
     let mut recorded = Vec::with_capacity(suite.checks.len());
     run::execute(

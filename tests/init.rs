@@ -418,13 +418,47 @@ fn common_headers_move_to_defaults() {
 #[test]
 fn user_without_password() {
     let suite = generate(&["curl --user admin https://h.example/x"]);
-    assert!(suite.variable("PASSWORD").is_none());
     assert!(suite.variable("USER").is_some());
+    let variable = suite.variable("PASSWORD").expect("a password variable");
+    assert!(variable.secret);
+    match &variable.source {
+        VariableSource::Env { name, default } => {
+            assert_eq!(name, "GATECHECK_PASSWORD");
+            assert_eq!(default, &None);
+        }
+        other => panic!("the password comes from the environment: {other:?}"),
+    }
     let Auth::Basic { user, password } = &suite.defaults.auth else {
         panic!("basic auth in the defaults: {:?}", suite.defaults.auth);
     };
     assert_eq!(source(user), "${USER}");
-    assert_eq!(text(password), "");
+    assert_eq!(source(password), "${PASSWORD}");
+}
+
+#[test]
+fn record_user_without_password() {
+    let simulator = Simulator::start(Scenario::Healthy);
+    let url = format!("https://{}{ERS_PATH}", simulator.host());
+    let line = format!("curl -k -u {API_USER} -H 'Accept: application/json' '{url}'");
+
+    let missing = init_command(SUITE_FILE, std::slice::from_ref(&line))
+        .arg("--record")
+        .execute();
+    assert_eq!(missing.code, Some(2), "{}", missing.transcript());
+    assert!(
+        missing.stderr.contains("GATECHECK_PASSWORD"),
+        "{}",
+        missing.stderr
+    );
+    assert!(!missing.folder().join(SUITE_FILE).exists());
+
+    let recorded = init_command(SUITE_FILE, &[line])
+        .arg("--record")
+        .env("GATECHECK_PASSWORD", CANARY_PASSWORD)
+        .execute();
+    assert_eq!(recorded.code, Some(0), "{}", recorded.transcript());
+    let suite = load(&recorded.read(SUITE_FILE));
+    assert_eq!(only_check(&suite).expect.status.to_string(), "200");
 }
 
 #[test]

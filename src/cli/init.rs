@@ -152,13 +152,23 @@ async fn record(loaded: Loaded, draft: &Draft, messages: &Messages) -> Result<Ve
         };
         messages.say(&format!("sent {} {}: {outcome}", entry.method, entry.url));
     };
-    let recorded = match suite_init::record(loaded.suite, draft.secret_values(), print).await {
-        Ok(recorded) => recorded,
-        Err(error) => {
-            eprintln!("error: {}", error_chain(&error));
-            return Err(exit::USAGE);
-        }
+    // Only the variables without a default, the secrets the curl lines left out, are read
+    // from the environment.
+    let (required, _) = draft.environment();
+    let environment = |name: &str| {
+        required
+            .contains(&name)
+            .then(|| std::env::var(name).ok())
+            .flatten()
     };
+    let recorded =
+        match suite_init::record(loaded.suite, draft.secret_values(), &environment, print).await {
+            Ok(recorded) => recorded,
+            Err(error) => {
+                eprintln!("error: {}", error_chain(&error));
+                return Err(exit::USAGE);
+            }
+        };
 
     let mut statuses = Vec::with_capacity(recorded.len());
     let mut failed = Vec::new();

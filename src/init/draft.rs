@@ -42,11 +42,11 @@ pub struct Variable {
     value: Option<Secret>,
 }
 
-/// Basic authentication as templates. A `password` of `None` is written as an empty password.
+/// Basic authentication as templates.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BasicAuth {
     pub user: String,
-    pub password: Option<String>,
+    pub password: String,
 }
 
 #[derive(Debug)]
@@ -280,23 +280,27 @@ fn credential_variables(
             description: "User for basic authentication, from the curl command line.".to_string(),
             value: None,
         });
-        let password = credentials.password.as_ref().map(|password| {
-            let name = if user == "USER" {
-                "PASSWORD".to_string()
-            } else {
-                user.replacen("USER", "PASSWORD", 1)
-            };
-            let name = variables.add(Variable {
-                name,
-                env: String::new(),
-                default: None,
-                secret: true,
-                description: String::new(),
-                value: Some(password.clone()),
-            });
-            describe_secret(variables, &name, &format!("Password of {user}"));
-            format!("${{{name}}}")
+        let name = if user == "USER" {
+            "PASSWORD".to_string()
+        } else {
+            user.replacen("USER", "PASSWORD", 1)
+        };
+        // `-u user` without a password makes curl prompt for it; the suite reads it from the
+        // environment instead, so `--record` and every run need the variable set.
+        let name = variables.add(Variable {
+            name,
+            env: String::new(),
+            default: None,
+            secret: true,
+            description: String::new(),
+            value: credentials.password.clone(),
         });
+        let what = match credentials.password {
+            Some(_) => format!("Password of {user}"),
+            None => format!("Password of {user}, which the curl line left out"),
+        };
+        describe_secret(variables, &name, &what);
+        let password = format!("${{{name}}}");
         let auth = BasicAuth {
             user: format!("${{{user}}}"),
             password,

@@ -273,18 +273,7 @@ fn render_auth(out: &mut String, level: usize, auth: &BasicAuth) {
     let indent = "  ".repeat(level);
     let _ = writeln!(out, "{indent}auth:\n{indent}  basic:");
     let _ = writeln!(out, "{indent}    user: {}", scalar(&auth.user));
-    match &auth.password {
-        Some(password) => {
-            let _ = writeln!(out, "{indent}    password: {}", scalar(password));
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "{indent}    # curl -u named no password, so curl asked for one. Add a secret \
-                 variable\n{indent}    # for it when the server needs one.\n{indent}    password: \"\""
-            );
-        }
-    }
+    let _ = writeln!(out, "{indent}    password: {}", scalar(&auth.password));
 }
 
 /// Returns `text` as a YAML scalar that reads back as the same text: plain when that is
