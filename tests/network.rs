@@ -328,3 +328,34 @@ fn socks5_proxy_carries_requests() {
         "the proxy did not carry the request:\n{log}"
     );
 }
+
+#[test]
+fn base_url_variable_not_needed_when_overridden() {
+    let simulator = Simulator::start(Scenario::Healthy);
+    // The defaults' base URL reads ISE_HOST; the vantage replaces it, so ISE_HOST may be unset.
+    let suite = std::fs::read_to_string(ise_suite())
+        .expect("the bundled suite is readable")
+        .replace(
+            "  - name: internal\n",
+            &format!(
+                "  - name: internal\n    base_url: https://{}\n",
+                simulator.host()
+            ),
+        );
+    let finished = Gatecheck::run_text(&suite, "internal")
+        .env("ISE_API_USER", common::API_USER)
+        .env("ISE_API_PASSWORD", common::CANARY_PASSWORD)
+        .args(["--check", "ers", "--ca-file"])
+        .arg(simulator.ca_file())
+        .execute();
+    assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+
+    // Without the override, the same run reports the variable as missing.
+    let finished = Gatecheck::run(&ise_suite(), "internal")
+        .env("ISE_API_USER", common::API_USER)
+        .env("ISE_API_PASSWORD", common::CANARY_PASSWORD)
+        .args(["--check", "ers"])
+        .execute();
+    assert_eq!(finished.code, Some(2), "{}", finished.transcript());
+    assert!(finished.stderr.contains("ISE_HOST"), "{}", finished.stderr);
+}

@@ -1,7 +1,7 @@
 //! Turning a suite, a vantage and the environment into concrete requests, before anything is
 //! sent: every variable resolved, every URL valid.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -265,11 +265,13 @@ pub fn plan(
             })?,
         None => suite.vantages[0].clone(),
     };
+    let selected = select(suite, options)?;
+    let used = used_variables(suite, &vantage, options, &selected);
     let ResolvedVariables {
         values,
         redactor,
         warnings,
-    } = resolve_variables(suite, options, env)?;
+    } = resolve_variables(suite, options, env, &used)?;
     let render = |template: &Template| template.render(&values);
     let base_url = match &options.network.base_url {
         Some(base_url) => Some(base_url.clone()),
@@ -293,7 +295,6 @@ pub fn plan(
             Err(error) => return Err(invalid(&error.to_string())),
         }
     }
-    let selected = select(suite, options)?;
     let proxy_environment: HashMap<&'static str, String> = PROXY_VARIABLES
         .iter()
         .filter_map(|name| Some((*name, env(name)?)))
@@ -473,10 +474,48 @@ fn select(suite: &Suite, options: &RunOptions) -> Result<Vec<usize>, PlanError> 
     Ok(chosen)
 }
 
+/// Returns the variables that a run of the `selected` checks at `vantage` uses: those of the
+/// checks' requests, of the defaults' headers and authentication, of the vantage's proxy and
+/// of the base URL in effect. A variable that only another vantage's settings use, or only a
+/// base URL that the vantage or `--base-url` replaces, need not be set.
+fn used_variables<'a>(
+    suite: &'a Suite,
+    vantage: &'a Vantage,
+    options: &RunOptions,
+    selected: &[usize],
+) -> HashSet<&'a str> {
+    let mut templates: Vec<&Template> = Vec::new();
+    if options.network.base_url.is_none() {
+        templates.extend(
+            vantage
+                .network
+                .base_url
+                .as_ref()
+                .or(suite.defaults.base_url.as_ref()),
+        );
+    }
+    if let Some(ProxySetting::Url(proxy)) = &vantage.network.proxy {
+        templates.push(proxy);
+    }
+    templates.extend(suite.defaults.headers.iter().map(|(_, value)| value));
+    if let Auth::Basic { user, password } = &suite.defaults.auth {
+        templates.push(user);
+        templates.push(password);
+    }
+    for index in selected {
+        templates.extend(suite.checks[*index].request.templates());
+    }
+    templates
+        .into_iter()
+        .flat_map(Template::variables)
+        .collect()
+}
+
 fn resolve_variables(
     suite: &Suite,
     options: &RunOptions,
     env: &dyn Fn(&str) -> Option<String>,
+    used: &HashSet<&str>,
 ) -> Result<ResolvedVariables, PlanError> {
     let mut overrides: HashMap<&str, &str> = HashMap::new();
     for (name, value) in &options.vars {
@@ -504,6 +543,9 @@ fn resolve_variables(
                 .or_else(|| default.clone()),
         };
         let Some(value) = value else {
+            if !used.contains(variable.name.as_str()) {
+                continue;
+            }
             let env = match &variable.source {
                 VariableSource::Env { name, .. } => name.clone(),
                 VariableSource::Literal(_) => variable.name.clone(),
