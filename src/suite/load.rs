@@ -190,6 +190,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Loaded, LoadError> {
         vantage_names: Vec::new(),
         captured: HashMap::new(),
         regexes: HashMap::new(),
+        json_paths: HashMap::new(),
     };
     let suite = loader.suite(&root);
     let mut diagnostics = loader.reader.diagnostics;
@@ -212,7 +213,7 @@ fn is_error(diagnostic: &Diagnostic) -> bool {
 }
 
 struct SuiteLoader<'p> {
-    reader: Reader,
+    reader: Reader<'p>,
     path: &'p Path,
     /// Defined variables, to check references as templates are read.
     variables: HashMap<String, Position>,
@@ -221,6 +222,8 @@ struct SuiteLoader<'p> {
     captured: HashMap<String, String>,
     /// Regexes compiled so far, by pattern.
     regexes: HashMap<String, Regex>,
+    /// JSONPath expressions parsed so far, by expression.
+    json_paths: HashMap<String, JsonPath>,
 }
 
 impl SuiteLoader<'_> {
@@ -1334,8 +1337,15 @@ impl SuiteLoader<'_> {
     }
 
     fn json_path(&mut self, node: &Node, expression: &str) -> Option<JsonPath> {
+        // Large suites repeat the same paths, and parsing one costs more than a copy.
+        if let Some(path) = self.json_paths.get(expression) {
+            return Some(path.clone());
+        }
         match JsonPath::parse(expression) {
-            Ok(path) => Some(path),
+            Ok(path) => {
+                self.json_paths.insert(expression.to_string(), path.clone());
+                Some(path)
+            }
             Err(error) => {
                 // serde_json_path 0.7 documents a 1-based position but returns the 0-based
                 // byte offset of the problem.
