@@ -59,5 +59,15 @@ fn load(criterion: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, load);
+/// The YAML reader alone, which is most of what loading costs.
+fn parse_yaml(criterion: &mut Criterion) {
+    let mut group = criterion.benchmark_group("yaml_parse");
+    let text = suite_text(1000);
+    group.bench_function("1000 checks", |bencher| {
+        bencher.iter(|| gatecheck::suite::yaml::parse(black_box(&text)).is_ok())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, load, parse_yaml);
 criterion_main!(benches);

@@ -191,6 +191,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Loaded, LoadError> {
         vantage_names: Vec::new(),
         captured: HashMap::new(),
         regexes: HashMap::new(),
+        json_paths: HashMap::new(),
     };
     let suite = loader.suite(&root);
     let mut diagnostics = loader.reader.diagnostics;
@@ -213,7 +214,7 @@ fn is_error(diagnostic: &Diagnostic) -> bool {
 }
 
 struct SuiteLoader<'p> {
-    reader: Reader,
+    reader: Reader<'p>,
     path: &'p Path,
     /// Defined variables, to check references as templates are read.
     variables: HashMap<String, Position>,
@@ -222,6 +223,8 @@ struct SuiteLoader<'p> {
     captured: HashMap<String, String>,
     /// Regexes compiled so far, by pattern.
     regexes: HashMap<String, SharedRegex>,
+    /// JSONPath expressions parsed so far, by expression.
+    json_paths: HashMap<String, JsonPath>,
 }
 
 impl SuiteLoader<'_> {
@@ -1345,8 +1348,15 @@ impl SuiteLoader<'_> {
     }
 
     fn json_path(&mut self, node: &Node, expression: &str) -> Option<JsonPath> {
+        // Large suites repeat the same paths, and parsing one costs more than a copy.
+        if let Some(path) = self.json_paths.get(expression) {
+            return Some(path.clone());
+        }
         match JsonPath::parse(expression) {
-            Ok(path) => Some(path),
+            Ok(path) => {
+                self.json_paths.insert(expression.to_string(), path.clone());
+                Some(path)
+            }
             Err(error) => {
                 // serde_json_path 0.7 documents a 1-based position but returns the 0-based
                 // byte offset of the problem.

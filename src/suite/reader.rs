@@ -1,5 +1,6 @@
 //! Typed access to YAML nodes that records every problem instead of stopping at the first.
 
+use std::cell::OnceCell;
 use std::time::Duration;
 
 use crate::suite::diagnostic::{Diagnostic, Severity, did_you_mean};
@@ -8,10 +9,12 @@ use crate::suite::yaml::{Key, Node, Position, Value};
 
 /// Collects diagnostics while the loader walks a document.
 #[derive(Default)]
-pub struct Reader {
+pub struct Reader<'s> {
     pub diagnostics: Vec<Diagnostic>,
-    /// The document's lines, to find where text inside a value starts.
-    lines: Vec<String>,
+    /// The document, to find where text inside a value starts.
+    source: &'s str,
+    /// Byte offset of each line of `source`, computed when an error first needs one.
+    line_starts: OnceCell<Vec<usize>>,
 }
 
 /// The entries of a mapping after unknown and duplicate keys were reported. The first
@@ -39,11 +42,12 @@ impl<'n> Fields<'n> {
     }
 }
 
-impl Reader {
-    pub fn new(source: &str) -> Reader {
+impl<'s> Reader<'s> {
+    pub fn new(source: &'s str) -> Reader<'s> {
         Reader {
             diagnostics: Vec::new(),
-            lines: source.lines().map(str::to_string).collect(),
+            source,
+            line_starts: OnceCell::new(),
         }
     }
 
@@ -52,10 +56,18 @@ impl Reader {
     // NOTE: escapes inside quoted scalars (`\"`, `''`) are not counted, so an offset after one
     // lands a column or two early.
     pub fn offset_position(&self, node: &Node, offset: usize) -> Position {
-        let quoted = self
-            .lines
+        let line_starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.source.match_indices('\n').map(|(index, _)| index + 1))
+                .collect()
+        });
+        let quoted = line_starts
             .get(node.position.line.saturating_sub(1))
-            .and_then(|line| line.chars().nth(node.position.column.saturating_sub(1)))
+            .and_then(|start| {
+                self.source[*start..]
+                    .chars()
+                    .nth(node.position.column.saturating_sub(1))
+            })
             .is_some_and(|c| c == '"' || c == '\'');
         Position {
             line: node.position.line,

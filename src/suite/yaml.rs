@@ -1,28 +1,21 @@
 //! A YAML document as a tree of nodes that remember where they came from.
 //!
-//! serde-saphyr parses the text. The suite loader works on this tree, not on derived structs,
-//! so that it can report every unknown key, duplicate key and invalid value of a file in one
-//! pass, each at its own line and column.
+//! granit-parser (the parser of serde-saphyr) turns the text into events, and [`parse`] builds
+//! the tree from them. The suite loader works on this tree, not on derived structs, so that it
+//! can report every unknown key, duplicate key and invalid value of a file in one pass, each at
+//! its own line and column.
+//!
+//! The tree is the one that serde-saphyr 2.2 built for the loader before, which
+//! tests/yaml_parity.rs checks: the same scalar resolution, positions, aliases and merge keys.
 
-use std::fmt;
-
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+mod builder;
+mod scalar;
 
 /// A 1-based line and column in a suite file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
     pub line: usize,
     pub column: usize,
-}
-
-impl Position {
-    fn from_location(location: serde_saphyr::Location) -> Self {
-        Position {
-            line: usize::try_from(location.line()).unwrap_or(usize::MAX),
-            column: usize::try_from(location.column()).unwrap_or(usize::MAX),
-        }
-    }
 }
 
 /// A YAML value with the position of its first character.
@@ -101,39 +94,17 @@ impl Value {
 
 /// Parses YAML text into a node tree. Duplicate keys are kept, so that the loader can report
 /// every one of them.
+///
+/// Hostile input is bounded: see the limits in `builder`. A file that exceeds one is an error
+/// like a syntax error.
 pub fn parse(text: &str) -> Result<Node, YamlError> {
-    let options = serde_saphyr::options! {
-        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
-        with_snippet: false,
-    };
     if text.trim().is_empty() {
         return Ok(Node {
             value: Value::Null,
             position: Position { line: 1, column: 1 },
         });
     }
-    let spanned: Spanned<Value> =
-        serde_saphyr::from_str_with_options(text, options).map_err(|error| {
-            let position = error.location().map(Position::from_location);
-            YamlError {
-                message: plain_message(&error),
-                position,
-            }
-        })?;
-    Ok(Node {
-        value: spanned.value,
-        position: Position::from_location(spanned.referenced),
-    })
-}
-
-/// Strips the location suffix serde-saphyr appends, because the caller renders the position.
-fn plain_message(error: &serde_saphyr::Error) -> String {
-    let text = error.to_string();
-    let first_line = text.lines().next().unwrap_or_default();
-    match first_line.rfind(" at line ") {
-        Some(index) => first_line[..index].to_string(),
-        None => first_line.to_string(),
-    }
+    builder::build(text)
 }
 
 /// A YAML syntax error: the file is not YAML, so no further checks ran.
@@ -143,119 +114,30 @@ pub struct YamlError {
     pub position: Option<Position>,
 }
 
-impl<'de> Deserialize<'de> for Value {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ValueVisitor)
-    }
-}
-
-struct ValueVisitor;
-
-impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Value;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-        formatter.write_str("any YAML value")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Integer(v.into()))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Integer(v.into()))
-    }
-
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
-        Ok(Value::Integer(v))
-    }
-
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
-        Ok(i128::try_from(v).map_or(Value::Float(v as f64), Value::Integer))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::Float(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        Value::deserialize(deserializer)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<Value>>()? {
-            items.push(Node {
-                value: item.value,
-                position: Position::from_location(item.referenced),
-            });
-        }
-        Ok(Value::Sequence(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Spanned<Value>>()? {
-            let value = map.next_value::<Spanned<Value>>()?;
-            let name = key.value.scalar_text().unwrap_or_else(|| "~".to_string());
-            entries.push((
-                Key {
-                    name,
-                    position: Position::from_location(key.referenced),
-                },
-                Node {
-                    value: value.value,
-                    position: Position::from_location(value.referenced),
-                },
-            ));
-        }
-        Ok(Value::Mapping(entries))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mapping(node: &Node) -> &[(Key, Node)] {
+        match &node.value {
+            Value::Mapping(entries) => entries,
+            other => panic!("expected a mapping, found {other:?}"),
+        }
+    }
 
     #[test]
     fn positions_of_keys_and_values() {
         let node =
             parse("name: demo\nchecks:\n  - id: ers\n    expect:\n      stauts: 200\n").unwrap();
-        let Value::Mapping(entries) = &node.value else {
-            panic!("expected a mapping, found {:?}", node.value);
-        };
+        let entries = mapping(&node);
         assert_eq!(entries[0].0.name, "name");
         assert_eq!(entries[0].0.position, Position { line: 1, column: 1 });
         assert_eq!(entries[0].1.position, Position { line: 1, column: 7 });
         let Value::Sequence(checks) = &entries[1].1.value else {
             panic!("expected a list");
         };
-        let Value::Mapping(check) = &checks[0].value else {
-            panic!("expected a mapping");
-        };
-        let Value::Mapping(expect) = &check[1].1.value else {
-            panic!("expected a mapping");
-        };
+        let check = mapping(&checks[0]);
+        let expect = mapping(&check[1].1);
         assert_eq!(expect[0].0.name, "stauts");
         assert_eq!(expect[0].0.position, Position { line: 5, column: 7 });
     }
@@ -263,9 +145,7 @@ mod tests {
     #[test]
     fn duplicate_keys_are_kept() {
         let node = parse("a: 1\na: 2\n").unwrap();
-        let Value::Mapping(entries) = &node.value else {
-            panic!("expected a mapping");
-        };
+        let entries = mapping(&node);
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[1].0.position.line, 2);
     }
@@ -275,5 +155,75 @@ mod tests {
         let error = parse("a: \"unclosed\nb: 2\n").unwrap_err();
         assert!(error.position.is_some(), "{error:?}");
         assert!(!error.message.contains(" at line "), "{}", error.message);
+    }
+
+    #[test]
+    fn billion_laughs_rejected() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..10 {
+            let previous = level - 1;
+            let aliases = vec![format!("*a{previous}"); 10].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{aliases}]\n"));
+        }
+        let error = parse(&text).unwrap_err();
+        assert!(error.message.contains("250000 nodes"), "{}", error.message);
+        assert_eq!(error.position.map(|position| position.line), Some(6));
+    }
+
+    #[test]
+    fn deep_flow_nesting_rejected() {
+        let text = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        let error = parse(&text).unwrap_err();
+        assert!(error.message.contains("nested"), "{}", error.message);
+        assert_eq!(
+            error.position,
+            Some(Position {
+                line: 1,
+                column: 65
+            })
+        );
+    }
+
+    #[test]
+    fn very_deep_flow_nesting_rejected() {
+        let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse(&text).is_err());
+    }
+
+    #[test]
+    fn deep_block_nesting_rejected() {
+        let text: String = (0..100)
+            .map(|level| format!("{}k:\n", "  ".repeat(level)))
+            .collect();
+        let error = parse(&text).unwrap_err();
+        assert!(error.message.contains("nested"), "{}", error.message);
+        assert_eq!(error.position.map(|position| position.line), Some(65));
+    }
+
+    #[test]
+    fn alias_deepens_nesting() {
+        let nested = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+        let text = format!(
+            "a: &deep {nested}\nb: {}*deep{}\n",
+            "[".repeat(30),
+            "]".repeat(30)
+        );
+        let error = parse(&text).unwrap_err();
+        assert!(error.message.contains("nested"), "{}", error.message);
+    }
+
+    #[test]
+    fn recursive_alias_rejected() {
+        let error = parse("a: &a [*a]\n").unwrap_err();
+        assert_eq!(error.position, Some(Position { line: 1, column: 8 }));
+    }
+
+    #[test]
+    fn merge_keeps_explicit_keys_first() {
+        let node = parse("base: &b {a: 1, b: 2}\nout:\n  <<: *b\n  a: 0\n").unwrap();
+        let out = mapping(&mapping(&node)[1].1);
+        let names: Vec<&str> = out.iter().map(|(key, _)| key.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert!(matches!(out[0].1.value, Value::Integer(0)));
     }
 }
