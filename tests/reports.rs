@@ -353,6 +353,15 @@ fn junit_noncharacters_replaced() {
 }
 
 #[test]
+fn junit_keeps_tabs() {
+    let mut run = sample_run();
+    let response = run.checks[1].response.as_mut().expect("has a response");
+    response.body_excerpt = Some("key\tvalue\n".to_string());
+    let xml = junit::render(&[run]);
+    assert!(xml.contains("key\tvalue\n"), "{xml}");
+}
+
+#[test]
 fn junit_has_no_raw_controls() {
     let xml = junit::render(&[sample_run()]);
     let raw = xml
@@ -811,6 +820,43 @@ fn write_reports_redacts_every_format() {
             path.display()
         );
     }
+}
+
+#[test]
+fn write_reports_match_render() {
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let paths = all_paths(folder.path());
+    report::write_reports(&[sample_run()], &paths, &Redactor::new())
+        .expect("the reports are written");
+
+    let read = |path: &Option<PathBuf>| {
+        fs::read_to_string(path.as_ref().expect("requested")).expect("the report is readable")
+    };
+    assert_eq!(read(&paths.junit), junit::render(&[sample_run()]));
+    assert_eq!(read(&paths.markdown), markdown::render(&[sample_run()]));
+    assert_eq!(read(&paths.json), json::render(&sample_run()));
+}
+
+#[test]
+fn write_reports_redacts_markdown_lines() {
+    let secret = "s3cr3t-token-value";
+    let mut run = sample_run();
+    run.checks[2].name = format!("token {secret} in the name");
+    run.checks[1].failures[0].actual = format!("302 {secret}");
+    let mut redactor = Redactor::new();
+    redactor.add(secret);
+
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let paths = ReportPaths {
+        markdown: Some(folder.path().join("report.md")),
+        ..ReportPaths::default()
+    };
+    report::write_reports(&[run], &paths, &redactor).expect("the report is written");
+    let text = fs::read_to_string(folder.path().join("report.md")).expect("readable");
+    assert!(!text.contains("s3cr3t"), "{text}");
+    assert!(text.contains("in the name"), "{text}");
+    assert!(text.ends_with('\n'), "{text}");
+    assert!(!text.ends_with("\n\n"), "{text}");
 }
 
 #[test]

@@ -29,7 +29,7 @@ pub fn render(merged: &MergedResults) -> String {
     write_diagnosis(&mut text, merged);
     write_paths(&mut text, merged);
     for run in &merged.runs {
-        write_run(&mut text, run);
+        write_run(&mut text, run).expect("writing to a String cannot fail");
     }
 
     let trimmed = text.trim_end().len();

@@ -2,6 +2,8 @@
 //!
 //! One file contains one run. The format is described by `schemas/results.schema.json`.
 
+use std::io;
+
 use serde_json::Value;
 
 use crate::results::{FORMAT, FORMAT_VERSION, RunResults};
@@ -31,10 +33,16 @@ pub enum JsonReportError {
 
 /// Renders the run as pretty-printed JSON with a trailing line break.
 pub fn render(run: &RunResults) -> String {
-    let mut text = serde_json::to_string_pretty(run)
-        .expect("results have only string map keys, so serializing them cannot fail");
-    text.push('\n');
-    text
+    let mut bytes = Vec::new();
+    write(&mut bytes, run)
+        .expect("results have only string map keys, so serializing them to memory cannot fail");
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
+}
+
+/// Writes the report that [`render`] returns to `out`.
+pub fn write(mut out: impl io::Write, run: &RunResults) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, run)?;
+    out.write_all(b"\n")
 }
 
 /// Reads a JSON report written by [`render`].

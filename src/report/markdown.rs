@@ -9,17 +9,34 @@
 //! The layout follows GitHub Flavored Markdown, which GitHub, GitLab and most ticket systems
 //! render.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+use std::io;
 
+use super::redacted_lines::RedactedLines;
 use super::text::{format_check_count, format_duration, visible_controls};
 use super::tls::tls_lines;
 
 /// Shared with the merged report, which prints the same counts per vantage.
 pub(crate) use super::text::format_counts;
 use crate::results::{CheckResult, Outcome, ResponseInfo, RunResults};
+use crate::secret::Redactor;
 
 /// Renders a document titled after the suites, with one section per run.
 pub fn render(runs: &[RunResults]) -> String {
+    let mut bytes = Vec::new();
+    write(&mut bytes, runs, &Redactor::new()).expect("writing to a Vec cannot fail");
+    String::from_utf8(bytes).expect("the report is written from UTF-8 strings only")
+}
+
+/// Writes the report that [`render`] returns to `out`, with `redactor` applied to each line.
+pub fn write(out: impl io::Write, runs: &[RunResults], redactor: &Redactor) -> io::Result<()> {
+    // The writer also trims what the last section ends with to a single line break.
+    let mut lines = RedactedLines::new(out, redactor);
+    let rendered = write_document(&mut lines, runs);
+    lines.finish(rendered)
+}
+
+fn write_document(out: &mut impl fmt::Write, runs: &[RunResults]) -> fmt::Result {
     let mut names: Vec<&str> = Vec::new();
     for run in runs {
         if !names.contains(&run.suite.name.as_str()) {
@@ -27,49 +44,44 @@ pub fn render(runs: &[RunResults]) -> String {
         }
     }
 
-    let mut text = String::from("# gatecheck report");
+    out.write_str("# gatecheck report")?;
     if !names.is_empty() {
-        let _ = write!(text, ": {}", inline(&names.join(", ")));
+        write!(out, ": {}", inline(&names.join(", ")))?;
     }
-    text.push_str("\n\n");
+    out.write_str("\n\n")?;
 
     if runs.is_empty() {
-        text.push_str("No runs.\n");
+        out.write_str("No runs.\n")?;
     }
     for run in runs {
-        write_run(&mut text, run);
+        write_run(out, run)?;
     }
-
-    // A single trailing line break, whatever the last section ended with.
-    let trimmed = text.trim_end().len();
-    text.truncate(trimmed);
-    text.push('\n');
-    text
+    Ok(())
 }
 
 /// Writes the section of one run; the merged report reuses it for each vantage's details.
-pub(crate) fn write_run(text: &mut String, run: &RunResults) {
-    let _ = writeln!(
-        text,
+pub(crate) fn write_run(out: &mut impl fmt::Write, run: &RunResults) -> fmt::Result {
+    writeln!(
+        out,
         "## {}: {} vantage\n",
         inline(&run.suite.name),
         code(&run.vantage.name, Cell::No)
-    );
-    write_overview(text, run);
+    )?;
+    write_overview(out, run)?;
     if let Some(reason) = &run.stopped {
-        let _ = writeln!(
-            text,
+        writeln!(
+            out,
             "> ⚠️ **Stopped early:** {}. The checks not finished are reported as skipped.\n",
             inline(reason)
-        );
+        )?;
     }
     if run.insecure {
-        text.push_str(
+        out.write_str(
             "> ⚠️ **INSECURE:** TLS certificate verification was turned off for at least one \
              check, so these results do not show that the server certificates are valid.\n\n",
-        );
+        )?;
     }
-    write_checks_table(text, run);
+    write_checks_table(out, run)?;
 
     let problems: Vec<&CheckResult> = run
         .checks
@@ -77,14 +89,15 @@ pub(crate) fn write_run(text: &mut String, run: &RunResults) {
         .filter(|check| matches!(check.outcome, Outcome::Failed | Outcome::Error))
         .collect();
     if !problems.is_empty() {
-        text.push_str("### Failures\n\n");
+        out.write_str("### Failures\n\n")?;
         for check in problems {
-            write_problem(text, check);
+            write_problem(out, check)?;
         }
     }
+    Ok(())
 }
 
-fn write_overview(text: &mut String, run: &RunResults) {
+fn write_overview(out: &mut impl fmt::Write, run: &RunResults) -> fmt::Result {
     let suite = &run.suite;
     let mut suite_cell = format!("{} ({}", inline(&suite.name), code(&suite.id, Cell::Yes));
     if let Some(version) = &suite.version {
@@ -125,21 +138,22 @@ fn write_overview(text: &mut String, run: &RunResults) {
         ("gatecheck", inline(&run.gatecheck_version)),
         ("Result", result_cell),
     ];
-    text.push_str("| Property | Value |\n|---|---|\n");
+    out.write_str("| Property | Value |\n|---|---|\n")?;
     for (name, value) in rows {
-        let _ = writeln!(text, "| {name} | {value} |");
+        writeln!(out, "| {name} | {value} |")?;
     }
-    text.push('\n');
+    out.write_char('\n')?;
+    Ok(())
 }
 
-fn write_checks_table(text: &mut String, run: &RunResults) {
-    text.push_str("### Checks\n\n");
+fn write_checks_table(out: &mut impl fmt::Write, run: &RunResults) -> fmt::Result {
+    out.write_str("### Checks\n\n")?;
     if run.checks.is_empty() {
-        text.push_str("The suite has no checks.\n\n");
-        return;
+        out.write_str("The suite has no checks.\n\n")?;
+        return Ok(());
     }
 
-    text.push_str("| Check | Result | Expected | Got | Duration |\n|---|---|---|---|---|\n");
+    out.write_str("| Check | Result | Expected | Got | Duration |\n|---|---|---|---|---|\n")?;
     for check in &run.checks {
         let mut check_cell = format!("{} {}", code(&check.id, Cell::Yes), inline(&check.name));
         if check.insecure {
@@ -171,29 +185,30 @@ fn write_checks_table(text: &mut String, run: &RunResults) {
             Outcome::Skipped => "—".to_string(),
             _ => format_duration(check.duration_ms),
         };
-        let _ = writeln!(
-            text,
+        writeln!(
+            out,
             "| {check_cell} | {result_cell} | {} | {got_cell} | {duration_cell} |",
             code(&check.expected_status, Cell::Yes)
-        );
+        )?;
     }
-    text.push('\n');
+    out.write_char('\n')?;
+    Ok(())
 }
 
 /// Writes the details of one failed or errored check under its own heading.
-fn write_problem(text: &mut String, check: &CheckResult) {
+fn write_problem(out: &mut impl fmt::Write, check: &CheckResult) -> fmt::Result {
     let mark = match check.outcome {
         Outcome::Failed => "❌",
         _ => "⚠️",
     };
-    let _ = writeln!(
-        text,
+    writeln!(
+        out,
         "#### {mark} {}: {}\n",
         code(&check.id, Cell::No),
         inline(&check.name)
-    );
+    )?;
 
-    let _ = writeln!(text, "- Request: {}", code(&check.request.line(), Cell::No));
+    writeln!(out, "- Request: {}", code(&check.request.line(), Cell::No))?;
     if let Some(connection) = &check.connection {
         let proxy = match &connection.proxy {
             Some(proxy) => format!(
@@ -203,9 +218,9 @@ fn write_problem(text: &mut String, check: &CheckResult) {
             ),
             None => format!("none ({})", inline(&connection.proxy_source)),
         };
-        let _ = writeln!(text, "- Proxy: {proxy}");
+        writeln!(out, "- Proxy: {proxy}")?;
         if let Some(address) = &connection.remote_address {
-            let _ = writeln!(text, "- Connected to: {}", code(address, Cell::No));
+            writeln!(out, "- Connected to: {}", code(address, Cell::No))?;
         }
         if !connection.addresses_tried.is_empty() {
             let tried: Vec<String> = connection
@@ -213,66 +228,67 @@ fn write_problem(text: &mut String, check: &CheckResult) {
                 .iter()
                 .map(|address| code(address, Cell::No))
                 .collect();
-            let _ = writeln!(text, "- Addresses tried: {}", tried.join(", "));
+            writeln!(out, "- Addresses tried: {}", tried.join(", "))?;
         }
         if let Some(rule) = &connection.connect_to {
-            let _ = writeln!(text, "- Connect to: {}", code(rule, Cell::No));
+            writeln!(out, "- Connect to: {}", code(rule, Cell::No))?;
         }
     }
     if let Some(response) = &check.response {
         let status_line = format!("{} {}", response.http_version, response.status);
-        let _ = writeln!(text, "- Response: {}", code(&status_line, Cell::No));
+        writeln!(out, "- Response: {}", code(&status_line, Cell::No))?;
     }
     if let Some(error) = &check.error {
-        let _ = writeln!(
-            text,
+        writeln!(
+            out,
             "- No response: {}: {}",
             code(&error.kind, Cell::No),
             inline(&error.message)
-        );
+        )?;
     }
     for failure in &check.failures {
-        let _ = writeln!(
-            text,
+        writeln!(
+            out,
             "- {}: expected {}, got {}",
             inline(&failure.expectation),
             code(&failure.expected, Cell::No),
             code(&failure.actual, Cell::No)
-        );
+        )?;
     }
     for (label, line) in tls_lines(check.connection.as_ref()) {
         let mut label = label.to_string();
         label[..1].make_ascii_uppercase();
-        let _ = writeln!(text, "- {label}: {}", inline(&line));
+        writeln!(out, "- {label}: {}", inline(&line))?;
     }
-    text.push('\n');
+    out.write_char('\n')?;
 
     if let Some(diagnosis) = &check.diagnosis {
-        let _ = writeln!(
-            text,
+        writeln!(
+            out,
             "Diagnosis: **{}** ({})\n",
             inline(&diagnosis.title),
             code(&diagnosis.id, Cell::No)
-        );
+        )?;
         let explanation = visible_controls(diagnosis.explanation.trim());
         if !explanation.is_empty() {
-            let _ = writeln!(text, "{explanation}\n");
+            writeln!(out, "{explanation}\n")?;
         }
     }
 
     if let Some(response) = &check.response {
-        write_response_details(text, response);
+        write_response_details(out, response)?;
     }
+    Ok(())
 }
 
-fn write_response_details(text: &mut String, response: &ResponseInfo) {
+fn write_response_details(out: &mut impl fmt::Write, response: &ResponseInfo) -> fmt::Result {
     if !response.headers.is_empty() {
-        text.push_str("Response headers:\n\n");
+        out.write_str("Response headers:\n\n")?;
         for header in &response.headers {
             let header_line = format!("{}: {}", header.name, header.value);
-            let _ = writeln!(text, "- {}", code(&header_line, Cell::No));
+            writeln!(out, "- {}", code(&header_line, Cell::No))?;
         }
-        text.push('\n');
+        out.write_char('\n')?;
     }
 
     let truncated = if response.body_truncated {
@@ -282,22 +298,23 @@ fn write_response_details(text: &mut String, response: &ResponseInfo) {
     };
     match response.body_excerpt.as_deref() {
         Some(excerpt) if !excerpt.is_empty() => {
-            let _ = writeln!(
-                text,
+            writeln!(
+                out,
                 "Body excerpt ({} bytes received{truncated}):\n",
                 response.body_bytes
-            );
-            text.push_str(&fenced(excerpt, fence_language(response)));
-            text.push('\n');
+            )?;
+            out.write_str(&fenced(excerpt, fence_language(response)))?;
+            out.write_char('\n')?;
         }
         _ => {
-            let _ = writeln!(
-                text,
+            writeln!(
+                out,
                 "Body: none captured ({} bytes received{truncated}).\n",
                 response.body_bytes
-            );
+            )?;
         }
     }
+    Ok(())
 }
 
 /// Whether text goes into a table cell, where `|` ends the cell even inside a code span.

@@ -1,8 +1,9 @@
 //! Reports made from [`RunResults`]: console lines while a run is in progress, and JUnit,
 //! Markdown and JSON files written once it has finished.
 //!
-//! Each format is one module that turns results into text. This module writes the files:
-//! atomically, and after one more pass of the redactor over everything written.
+//! Each format is one module that writes results as text. This module writes the files:
+//! atomically, streamed through a buffer, and with the Markdown passed through the redactor
+//! once more, line by line.
 
 pub mod console;
 pub mod json;
@@ -10,17 +11,22 @@ pub mod junit;
 pub mod markdown;
 
 mod redact;
+mod redacted_lines;
 mod text;
 mod tls;
 
 use std::fs;
-use std::io::{self, Write as _};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::results::RunResults;
 use crate::secret::Redactor;
 
 pub use text::format_duration;
+
+/// Size of the write buffer of a report file. Larger than `BufWriter`'s default of 8 KiB, so that
+/// a report of many megabytes takes fewer `write` calls.
+const BUFFER_BYTES: usize = 64 * 1024;
 
 /// Paths of the report files to write. `None` skips that format.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -51,8 +57,8 @@ pub enum ReportError {
 /// the order JUnit, Markdown, JSON.
 ///
 /// Every string in `runs` is redacted before rendering, although the results should already
-/// be redacted; this pass also catches secrets that XML or JSON escaping would hide. The
-/// Markdown, plain text, is redacted once more after rendering.
+/// be redacted; this pass also catches secrets that XML or JSON escaping would hide. Each line
+/// of the Markdown, plain text, is redacted once more as it is written.
 ///
 /// The JSON report requires exactly one run. That is checked before any file is written, so an
 /// error leaves no partial set of reports behind.
@@ -72,23 +78,19 @@ pub fn write_reports(
     // could cut through markup (`&amp;`) or a key, and every string they carry was redacted
     // field by field above.
     if let Some(path) = &paths.junit {
-        write_atomically(path, junit::render(&runs).as_bytes())?;
+        write_atomically_with(path, |out| junit::write(out, &runs))?;
         written.push(path.clone());
     }
     if let Some(path) = &paths.markdown {
-        write_redacted(path, &markdown::render(&runs), redactor)?;
+        write_atomically_with(path, |out| markdown::write(out, &runs, redactor))?;
         written.push(path.clone());
     }
-    if let (Some(path), [run]) = (&paths.json, runs.as_slice()) {
-        write_atomically(path, json::render(run).as_bytes())?;
+    if let (Some(path), [run]) = (&paths.json, &*runs) {
+        write_atomically_with(path, |out| json::write(out, run))?;
         written.push(path.clone());
     }
 
     Ok(written)
-}
-
-fn write_redacted(path: &Path, text: &str, redactor: &Redactor) -> Result<(), ReportError> {
-    write_atomically(path, redactor.redact(text).as_bytes())
 }
 
 /// Writes `contents` to `path` so that a reader sees either the old file or the whole new one,
@@ -101,13 +103,25 @@ fn write_redacted(path: &Path, text: &str, redactor: &Redactor) -> Result<(), Re
 /// temporary files, and not those of the file it replaces. When any step
 /// fails, the temporary file is removed and the error carries `path`.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), ReportError> {
-    write_atomically_io(path, contents).map_err(|source| ReportError::Write {
+    write_atomically_with(path, |out| out.write_all(contents))
+}
+
+/// Writes the output of `write` to `path` as [`write_atomically`] does, through a buffer, so
+/// that no report is held in memory whole.
+fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&mut fs::File>) -> io::Result<()>,
+) -> Result<(), ReportError> {
+    write_atomically_io(path, write).map_err(|source| ReportError::Write {
         path: path.to_path_buf(),
         source,
     })
 }
 
-fn write_atomically_io(path: &Path, contents: &[u8]) -> io::Result<()> {
+fn write_atomically_io(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&mut fs::File>) -> io::Result<()>,
+) -> io::Result<()> {
     let Some(file_name) = path.file_name() else {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -133,8 +147,13 @@ fn write_atomically_io(path: &Path, contents: &[u8]) -> io::Result<()> {
         builder.permissions(fs::Permissions::from_mode(0o666));
     }
 
+    // Dropping `temporary` on an error removes the file.
     let mut temporary = builder.tempfile_in(folder)?;
-    temporary.write_all(contents)?;
+    let mut buffered = BufWriter::with_capacity(BUFFER_BYTES, temporary.as_file_mut());
+    write(&mut buffered)?;
+    buffered
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)?;
     temporary.as_file().sync_all()?;
     temporary.persist(path).map_err(|error| error.error)?;
 
@@ -159,5 +178,27 @@ fn sync_folder(folder: &Path) -> io::Result<()> {
             Ok(())
         }
         result => result,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_write_leaves_old_file() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let path = folder.path().join("report.xml");
+        fs::write(&path, "old").expect("the old report is written");
+
+        let result = write_atomically_with(&path, |out| {
+            out.write_all(&[b'x'; 3 * BUFFER_BYTES])?;
+            Err(io::Error::other("rendering failed"))
+        });
+
+        assert!(matches!(result, Err(ReportError::Write { .. })));
+        assert_eq!(fs::read_to_string(&path).expect("readable"), "old");
+        let entries = fs::read_dir(folder.path()).expect("listable").count();
+        assert_eq!(entries, 1, "the temporary file is removed");
     }
 }

@@ -1,7 +1,11 @@
 //! Redaction of every string in the results, field by field.
 //!
-//! The structs are destructured without `..`, so adding a field to the results types fails to
-//! compile here until someone decides whether the new field needs redacting.
+//! One macro lists the string fields, for both reading and masking, so the check whether a run
+//! needs masking and the masking itself cover the same fields. The structs are destructured
+//! without `..`, so adding a field to the results types fails to compile here until someone
+//! decides whether the new field needs redacting.
+
+use std::borrow::Cow;
 
 use crate::results::{
     Attempt, CertificateInfo, CheckResult, ConnectionInfo, Diagnosis, ExpectationFailure, Header,
@@ -9,209 +13,234 @@ use crate::results::{
 };
 use crate::secret::Redactor;
 
-pub(crate) fn redact_runs(runs: &[RunResults], redactor: &Redactor) -> Vec<RunResults> {
-    let mut runs = runs.to_vec();
-    if redactor.is_empty() {
-        return runs;
+/// Calls `$visit` on every string of `$run`, which is a `&RunResults` or a `&mut RunResults`.
+/// The closure gets `&String` or `&mut String` to match.
+//
+// `format`, the enums and the numbers are left alone: they are fixed vocabulary, and masking
+// them would make the report unreadable by `json::parse`.
+macro_rules! for_each_string {
+    ($run:expr, $visit:expr) => {{
+        let visit = &mut $visit;
+        let RunResults {
+            format: _,
+            format_version: _,
+            gatecheck_version,
+            suite,
+            vantage,
+            target,
+            host,
+            started_at,
+            finished_at,
+            duration_ms: _,
+            insecure: _,
+            stopped,
+            summary: _,
+            checks,
+        } = $run;
+        visit(gatecheck_version);
+        if let Some(stopped) = stopped {
+            visit(stopped);
+        }
+
+        let SuiteInfo {
+            id,
+            name,
+            version,
+            description,
+            path,
+        } = suite;
+        visit(id);
+        visit(name);
+        if let Some(version) = version {
+            visit(version);
+        }
+        if let Some(description) = description {
+            visit(description);
+        }
+        visit(path);
+
+        let VantageInfo { name, description } = vantage;
+        visit(name);
+        if let Some(description) = description {
+            visit(description);
+        }
+
+        visit(target);
+        visit(host);
+        visit(started_at);
+        visit(finished_at);
+
+        for check in checks {
+            let CheckResult {
+                id,
+                name,
+                description,
+                tags,
+                outcome: _,
+                request,
+                expected_status,
+                response,
+                duration_ms: _,
+                failures,
+                error,
+                skip_reason,
+                diagnosis,
+                insecure: _,
+                connection,
+                attempts,
+            } = check;
+
+            for Attempt { got, .. } in attempts {
+                visit(got);
+            }
+
+            if let Some(ConnectionInfo {
+                proxy,
+                proxy_source,
+                remote_address,
+                addresses_tried,
+                connect_to,
+                tls_version,
+                certificate,
+                tls_note,
+            }) = connection
+            {
+                if let Some(proxy) = proxy {
+                    visit(proxy);
+                }
+                visit(proxy_source);
+                if let Some(remote_address) = remote_address {
+                    visit(remote_address);
+                }
+                for address in addresses_tried {
+                    visit(address);
+                }
+                if let Some(connect_to) = connect_to {
+                    visit(connect_to);
+                }
+                if let Some(tls_version) = tls_version {
+                    visit(tls_version);
+                }
+                if let Some(CertificateInfo {
+                    subject,
+                    issuer,
+                    sans,
+                    not_before,
+                    not_after,
+                    days_left: _,
+                }) = certificate
+                {
+                    visit(subject);
+                    visit(issuer);
+                    for name in sans {
+                        visit(name);
+                    }
+                    visit(not_before);
+                    visit(not_after);
+                }
+                if let Some(tls_note) = tls_note {
+                    visit(tls_note);
+                }
+            }
+
+            visit(id);
+            visit(name);
+            if let Some(description) = description {
+                visit(description);
+            }
+            for tag in tags {
+                visit(tag);
+            }
+
+            let RequestInfo { method, url } = request;
+            visit(method);
+            visit(url);
+            visit(expected_status);
+
+            if let Some(ResponseInfo {
+                status: _,
+                http_version,
+                headers,
+                body_excerpt,
+                body_bytes: _,
+                body_truncated: _,
+            }) = response
+            {
+                visit(http_version);
+                for Header { name, value } in headers {
+                    visit(name);
+                    visit(value);
+                }
+                if let Some(body_excerpt) = body_excerpt {
+                    visit(body_excerpt);
+                }
+            }
+
+            for ExpectationFailure {
+                expectation,
+                expected,
+                actual,
+            } in failures
+            {
+                visit(expectation);
+                visit(expected);
+                visit(actual);
+            }
+
+            if let Some(TransportError { kind, message }) = error {
+                visit(kind);
+                visit(message);
+            }
+            if let Some(skip_reason) = skip_reason {
+                visit(skip_reason);
+            }
+
+            if let Some(Diagnosis {
+                id,
+                title,
+                explanation,
+                source: _,
+            }) = diagnosis
+            {
+                visit(id);
+                visit(title);
+                visit(explanation);
+            }
+        }
+    }};
+}
+
+/// Returns `runs` with every secret registered in `redactor` masked.
+///
+/// The results are normally redacted already, so the runs are borrowed, not copied, unless a
+/// string in them would change. A copy is made only then, and masked.
+pub(crate) fn redact_runs<'a>(
+    runs: &'a [RunResults],
+    redactor: &Redactor,
+) -> Cow<'a, [RunResults]> {
+    if redactor.is_empty() || !runs.iter().any(|run| reveals_secret(run, redactor)) {
+        return Cow::Borrowed(runs);
     }
+    let mut runs = runs.to_vec();
     for run in &mut runs {
         redact_run(run, redactor);
     }
-    runs
+    Cow::Owned(runs)
 }
 
-/// Masks secrets in `text` in place.
-fn mask(text: &mut String, redactor: &Redactor) {
-    if let std::borrow::Cow::Owned(redacted) = redactor.redact(text) {
-        *text = redacted;
-    }
+/// Tells whether masking would change any string of `run`.
+fn reveals_secret(run: &RunResults, redactor: &Redactor) -> bool {
+    let mut found = false;
+    for_each_string!(run, |text: &String| {
+        found = found || matches!(redactor.redact(text), Cow::Owned(_));
+    });
+    found
 }
 
-fn mask_option(text: &mut Option<String>, redactor: &Redactor) {
-    if let Some(text) = text {
-        mask(text, redactor);
-    }
-}
-
-// `format`, the enums and the numbers are left alone: they are fixed vocabulary, and masking
-// them would make the report unreadable by `json::parse`.
 fn redact_run(run: &mut RunResults, redactor: &Redactor) {
-    let RunResults {
-        format: _,
-        format_version: _,
-        gatecheck_version,
-        suite,
-        vantage,
-        target,
-        host,
-        started_at,
-        finished_at,
-        duration_ms: _,
-        insecure: _,
-        stopped,
-        summary: _,
-        checks,
-    } = run;
-    mask(gatecheck_version, redactor);
-    mask_option(stopped, redactor);
-    redact_suite(suite, redactor);
-    redact_vantage(vantage, redactor);
-    mask(target, redactor);
-    mask(host, redactor);
-    mask(started_at, redactor);
-    mask(finished_at, redactor);
-    for check in checks {
-        redact_check(check, redactor);
-    }
-}
-
-fn redact_suite(suite: &mut SuiteInfo, redactor: &Redactor) {
-    let SuiteInfo {
-        id,
-        name,
-        version,
-        description,
-        path,
-    } = suite;
-    mask(id, redactor);
-    mask(name, redactor);
-    mask_option(version, redactor);
-    mask_option(description, redactor);
-    mask(path, redactor);
-}
-
-fn redact_vantage(vantage: &mut VantageInfo, redactor: &Redactor) {
-    let VantageInfo { name, description } = vantage;
-    mask(name, redactor);
-    mask_option(description, redactor);
-}
-
-fn redact_check(check: &mut CheckResult, redactor: &Redactor) {
-    let CheckResult {
-        id,
-        name,
-        description,
-        tags,
-        outcome: _,
-        request,
-        expected_status,
-        response,
-        duration_ms: _,
-        failures,
-        error,
-        skip_reason,
-        diagnosis,
-        insecure: _,
-        connection,
-        attempts,
-    } = check;
-
-    for Attempt { got, .. } in attempts {
-        mask(got, redactor);
-    }
-
-    if let Some(ConnectionInfo {
-        proxy,
-        proxy_source,
-        remote_address,
-        addresses_tried,
-        connect_to,
-        tls_version,
-        certificate,
-        tls_note,
-    }) = connection
-    {
-        mask_option(proxy, redactor);
-        mask(proxy_source, redactor);
-        mask_option(remote_address, redactor);
-        for address in addresses_tried {
-            mask(address, redactor);
+    for_each_string!(run, |text: &mut String| {
+        if let Cow::Owned(redacted) = redactor.redact(text) {
+            *text = redacted;
         }
-        mask_option(connect_to, redactor);
-        mask_option(tls_version, redactor);
-        if let Some(certificate) = certificate {
-            redact_certificate(certificate, redactor);
-        }
-        mask_option(tls_note, redactor);
-    }
-
-    mask(id, redactor);
-    mask(name, redactor);
-    mask_option(description, redactor);
-    for tag in tags {
-        mask(tag, redactor);
-    }
-
-    let RequestInfo { method, url } = request;
-    mask(method, redactor);
-    mask(url, redactor);
-    mask(expected_status, redactor);
-
-    if let Some(response) = response {
-        redact_response(response, redactor);
-    }
-
-    for failure in failures {
-        let ExpectationFailure {
-            expectation,
-            expected,
-            actual,
-        } = failure;
-        mask(expectation, redactor);
-        mask(expected, redactor);
-        mask(actual, redactor);
-    }
-
-    if let Some(TransportError { kind, message }) = error {
-        mask(kind, redactor);
-        mask(message, redactor);
-    }
-    mask_option(skip_reason, redactor);
-
-    if let Some(Diagnosis {
-        id,
-        title,
-        explanation,
-        source: _,
-    }) = diagnosis
-    {
-        mask(id, redactor);
-        mask(title, redactor);
-        mask(explanation, redactor);
-    }
-}
-
-fn redact_certificate(certificate: &mut CertificateInfo, redactor: &Redactor) {
-    let CertificateInfo {
-        subject,
-        issuer,
-        sans,
-        not_before,
-        not_after,
-        days_left: _,
-    } = certificate;
-    mask(subject, redactor);
-    mask(issuer, redactor);
-    for name in sans {
-        mask(name, redactor);
-    }
-    mask(not_before, redactor);
-    mask(not_after, redactor);
-}
-
-fn redact_response(response: &mut ResponseInfo, redactor: &Redactor) {
-    let ResponseInfo {
-        status: _,
-        http_version,
-        headers,
-        body_excerpt,
-        body_bytes: _,
-        body_truncated: _,
-    } = response;
-    mask(http_version, redactor);
-    for Header { name, value } in headers {
-        mask(name, redactor);
-        mask(value, redactor);
-    }
-    mask_option(body_excerpt, redactor);
+    });
 }
