@@ -559,6 +559,20 @@ fn proxy_vantage_passes() {
     );
     let note = connection.tls_note.unwrap_or_default();
     assert!(note.contains("through a proxy tunnel"), "{note}");
+    // Support staff read the route of a passing run in the reports, not only in the JSON.
+    let markdown = finished.markdown();
+    assert!(
+        markdown.contains(&format!(
+            "| Network | proxy `{}` (vantage proxied): 1 check |",
+            proxy.url()
+        )),
+        "{markdown}"
+    );
+    let junit = finished.junit();
+    assert!(
+        junit.contains(&format!("proxy: {} (vantage proxied)", proxy.url())),
+        "{junit}"
+    );
 }
 
 #[test]

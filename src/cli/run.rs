@@ -317,6 +317,7 @@ async fn run_vantage(
     let progress = Progress::start(
         plan.checks.len(),
         show_progress,
+        !std::io::stdout().is_terminal(),
         Arc::clone(&plan.in_flight),
     );
     let (results, redactor) = run::execute(Arc::clone(&suite), plan, clients, stop, |check| {

@@ -128,22 +128,62 @@ fn write_overview(out: &mut impl fmt::Write, run: &RunResults) -> fmt::Result {
         format_check_count(summary.total)
     );
 
-    let rows = [
+    let mut rows = vec![
         ("Suite", suite_cell),
         ("Target", target_cell),
         ("Vantage", vantage_cell),
+    ];
+    if let Some(routes) = routes_cell(run) {
+        rows.push(("Network", routes));
+    }
+    rows.extend([
         ("Host", code(&run.host, Cell::Yes)),
         ("Started", inline(&run.started_at)),
         ("Duration", format_duration(run.duration_ms)),
         ("gatecheck", inline(&run.gatecheck_version)),
         ("Result", result_cell),
-    ];
+    ]);
     out.write_str("| Property | Value |\n|---|---|\n")?;
     for (name, value) in rows {
         writeln!(out, "| {name} | {value} |")?;
     }
     out.write_char('\n')?;
     Ok(())
+}
+
+/// Summarizes how the checks of a run went out: each distinct proxy, or none, with the setting
+/// that chose it and the `connect_to` rule that applied, and how many checks took that route.
+/// `None` when no check was sent.
+fn routes_cell(run: &RunResults) -> Option<String> {
+    let mut routes: Vec<(String, usize)> = Vec::new();
+    for check in &run.checks {
+        let Some(connection) = &check.connection else {
+            continue;
+        };
+        let mut route = match &connection.proxy {
+            Some(proxy) => format!(
+                "proxy {} ({})",
+                code(proxy, Cell::Yes),
+                inline(&connection.proxy_source)
+            ),
+            None => format!("no proxy ({})", inline(&connection.proxy_source)),
+        };
+        if let Some(rule) = &connection.connect_to {
+            let _ = write!(route, ", connect_to {}", code(rule, Cell::Yes));
+        }
+        match routes.iter_mut().find(|(known, _)| *known == route) {
+            Some((_, count)) => *count += 1,
+            None => routes.push((route, 1)),
+        }
+    }
+    if routes.is_empty() {
+        return None;
+    }
+    let cells: Vec<String> = routes
+        .into_iter()
+        .map(|(route, count)| format!("{route}: {}", format_check_count(count)))
+        .collect();
+    Some(cells.join("; "))
 }
 
 fn write_checks_table(out: &mut impl fmt::Write, run: &RunResults) -> fmt::Result {

@@ -72,22 +72,48 @@ pub fn write_reports(
     }
 
     let runs = redact::redact_runs(runs, redactor);
-    let mut written = Vec::new();
+    let runs = &*runs;
 
+    // Each report is rendered and flushed to disk on its own thread, so that a large run
+    // waits for the slowest report rather than for all three in turn.
     // JUnit and JSON are written without a pass over the rendered text: replacing text there
     // could cut through markup (`&amp;`) or a key, and every string they carry was redacted
     // field by field above.
-    if let Some(path) = &paths.junit {
-        write_atomically_with(path, |out| junit::write(out, &runs))?;
-        written.push(path.clone());
-    }
-    if let Some(path) = &paths.markdown {
-        write_atomically_with(path, |out| markdown::write(out, &runs, redactor))?;
-        written.push(path.clone());
-    }
-    if let (Some(path), [run]) = (&paths.json, &*runs) {
-        write_atomically_with(path, |out| json::write(out, run))?;
-        written.push(path.clone());
+    let outcomes = std::thread::scope(|scope| {
+        let mut writers = Vec::new();
+        if let Some(path) = &paths.junit {
+            let writer =
+                scope.spawn(move || write_atomically_with(path, |out| junit::write(out, runs)));
+            writers.push((path, writer));
+        }
+        if let Some(path) = &paths.markdown {
+            let writer = scope.spawn(move || {
+                write_atomically_with(path, |out| markdown::write(out, runs, redactor))
+            });
+            writers.push((path, writer));
+        }
+        if let (Some(path), [run]) = (&paths.json, runs) {
+            let writer =
+                scope.spawn(move || write_atomically_with(path, |out| json::write(out, run)));
+            writers.push((path, writer));
+        }
+        writers
+            .into_iter()
+            .map(|(path, writer)| {
+                // A panic in a writer is a bug; it costs that report, not the others.
+                let outcome = writer.join().unwrap_or_else(|_| {
+                    Err(ReportError::Write {
+                        path: path.clone(),
+                        source: io::Error::other("the report writer failed unexpectedly"),
+                    })
+                });
+                outcome.map(|()| path.clone())
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut written = Vec::new();
+    for outcome in outcomes {
+        written.push(outcome?);
     }
 
     Ok(written)
