@@ -226,4 +226,41 @@ mod tests {
         assert_eq!(names, ["a", "b"]);
         assert!(matches!(out[0].1.value, Value::Integer(0)));
     }
+
+    #[test]
+    fn large_suite_with_merges_loads() {
+        // 12,000 checks of about 30 nodes, each merging shared defaults: over serde-saphyr's
+        // 250,000 nodes and 10,000 merge keys, and a size that large deployments reach.
+        let mut text = String::from("defaults: &d\n  timeout: 5s\n  retries: 1\nchecks:\n");
+        for index in 0..12_000 {
+            text.push_str(&format!(
+                "  - <<: *d\n    id: c{index}\n    request:\n      url: /p/{index}\n      \
+                 headers:\n        Accept: application/json\n    expect:\n      status: 200\n      \
+                 body:\n        - jsonpath: $.a\n          equals: b\n        - regex: ok\n"
+            ));
+        }
+        let root = parse(&text).expect("the suite parses");
+        assert_eq!(
+            root.get("checks").map(|checks| checks.items().len()),
+            Some(12_000)
+        );
+    }
+
+    #[test]
+    fn alias_copies_stay_limited() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..10 {
+            let previous = format!("*a{}", level - 1);
+            let items = vec![previous.as_str(); 10].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        }
+        let error = parse(&text).expect_err("a billion laughs is rejected");
+        assert!(
+            error
+                .message
+                .contains("aliases copy more than 250000 nodes"),
+            "{}",
+            error.message
+        );
+    }
 }
