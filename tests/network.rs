@@ -96,14 +96,18 @@ fn connect_to_changes_port() {
     assert_eq!(
         connection.connect_to.as_deref(),
         Some(
-            format!("localhost:{unused} -> 127.0.0.1:{port} (connect_to of vantage internal)")
-                .as_str()
+            format!(
+                "localhost:{unused} -> 127.0.0.1:{port} (rule localhost:{unused} -> \
+                 127.0.0.1:{port}, connect_to of vantage internal)"
+            )
+            .as_str()
         )
     );
     let junit = finished.junit();
     assert!(
         junit.contains(&format!(
-            "connect to: localhost:{unused} -&gt; 127.0.0.1:{port} (connect_to of vantage internal)"
+            "connect to: localhost:{unused} -&gt; 127.0.0.1:{port} (rule localhost:{unused} -&gt; \
+             127.0.0.1:{port}, connect_to of vantage internal)"
         )),
         "{junit}"
     );
@@ -136,8 +140,11 @@ fn connect_to_port_only() {
     assert_eq!(
         connection.connect_to.as_deref(),
         Some(
-            format!("127.0.0.1:{unused} -> 127.0.0.1:{port} (connect_to of vantage internal)")
-                .as_str()
+            format!(
+                "127.0.0.1:{unused} -> 127.0.0.1:{port} (rule 127.0.0.1 -> :{port}, connect_to \
+                 of vantage internal)"
+            )
+            .as_str()
         )
     );
 }
@@ -170,7 +177,13 @@ fn cli_connect_to_wins_over_vantage() {
         .expect("connection recorded");
     assert_eq!(
         connection.connect_to.as_deref(),
-        Some(format!("localhost:{unused} -> 127.0.0.1:{port} (--connect-to)").as_str())
+        Some(
+            format!(
+                "localhost:{unused} -> 127.0.0.1:{port} (rule localhost -> 127.0.0.1:{port}, \
+                 --connect-to)"
+            )
+            .as_str()
+        )
     );
 }
 
@@ -358,4 +371,87 @@ fn base_url_variable_not_needed_when_overridden() {
         .execute();
     assert_eq!(finished.code, Some(2), "{}", finished.transcript());
     assert!(finished.stderr.contains("ISE_HOST"), "{}", finished.stderr);
+}
+
+#[test]
+fn connect_to_same_address_port_change() {
+    let simulator = Simulator::start(Scenario::Healthy);
+    let port = port_of(&simulator);
+    let unused = closed_loopback_port().port();
+    let suite = std::fs::read_to_string(ise_suite())
+        .expect("the bundled suite is readable")
+        .replace(
+            "  - name: internal\n",
+            &format!(
+                "  - name: internal\n    base_url: https://127.0.0.1:{unused}\n    \
+                 connect_to:\n      \"127.0.0.1:{unused}\": \"127.0.0.1:{port}\"\n"
+            ),
+        );
+    let finished = Gatecheck::run_text(&suite, "internal")
+        .against(&simulator)
+        .args(["--check", "ers"])
+        .execute();
+
+    assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+}
+
+#[test]
+fn refused_after_port_change_names_request_url() {
+    let simulator = Simulator::start(Scenario::Healthy);
+    let closed = closed_loopback_port().port();
+    let unused = closed_loopback_port().port();
+    let suite = std::fs::read_to_string(ise_suite())
+        .expect("the bundled suite is readable")
+        .replace(
+            "  - name: internal\n",
+            &format!(
+                "  - name: internal\n    base_url: https://localhost:{unused}\n    \
+                 connect_to:\n      localhost: \"127.0.0.1:{closed}\"\n"
+            ),
+        );
+    let finished = Gatecheck::run_text(&suite, "internal")
+        .against(&simulator)
+        .args(["--check", "ers"])
+        .execute();
+
+    let results = finished.results();
+    let error = check(&results, "ers").error.clone().expect("an error");
+    assert_eq!(error.kind, "connect.refused", "{}", finished.transcript());
+    assert!(
+        error
+            .message
+            .contains(&format!("https://localhost:{unused}/")),
+        "{}",
+        error.message
+    );
+    assert!(
+        !error.message.contains(&format!(":{closed}/")),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn numeric_connect_to_target_is_located() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let path = folder.path().join("suite.yaml");
+    std::fs::write(
+        &path,
+        "name: Bad target\nvantages:\n  - name: lab\n    connect_to:\n      gateway.test: 18080\n\
+         checks:\n  - id: a\n    request:\n      url: http://gateway.test/\n",
+    )
+    .expect("suite written");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gatecheck"))
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .expect("gatecheck runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("suite.yaml:5:21"), "{stderr}");
+    assert!(
+        stderr.contains("to change only the port, write `:18080`"),
+        "{stderr}"
+    );
 }

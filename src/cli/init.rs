@@ -192,8 +192,9 @@ async fn record(loaded: Loaded, draft: &Draft, messages: &Messages) -> Result<Ve
             rejected.join(", ")
         );
         eprintln!(
-            "help: check the user and password in the curl line, and record again only once \
-             they work: each rejected login counts toward the account's lockout"
+            "help: check the user and password (from the curl line, or from the environment \
+             variable the suite names for a password the curl line left out), and record again \
+             only once they work: each rejected login counts toward the account's lockout"
         );
         return Err(exit::FAILED);
     }

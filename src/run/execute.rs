@@ -405,6 +405,14 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
     let received = match outcome {
         Ok(received) => received,
         Err((kind, message)) => {
+            // The client's message names the URL it connected to; after a `connect_to` port
+            // change that is not the URL of the request, which the result shows.
+            let connection_url = prepared.connection_url();
+            let message = if *connection_url != prepared.url {
+                message.replace(connection_url.as_str(), prepared.url.as_str())
+            } else {
+                message
+            };
             let (kind, message, tls) =
                 tls_evidence::examine_failure(kind, message, prepared, &run.stall_probes).await;
             let addresses_tried = if kind == ErrorKind::Dns {

@@ -291,8 +291,12 @@ pub fn apply_route(
     };
     let target_port = route.rule.target_port.unwrap_or(port);
     let bare_host = host.trim_start_matches('[').trim_end_matches(']');
-    if let Some(address) = route.address {
-        if bare_host.parse::<IpAddr>().is_ok() {
+    let url_address = bare_host.parse::<IpAddr>().ok();
+    if let Some(address) = route
+        .address
+        .filter(|address| Some(*address) != url_address)
+    {
+        if url_address.is_some() {
             // The HTTP client resolves no address, so a DNS override cannot redirect it.
             return Err(format!(
                 "the connect_to rule `{}` (from {}) matches the URL's IP address `{host}`; \
@@ -312,10 +316,12 @@ pub fn apply_route(
         (Some(address), _) => format!("{}:{target_port} (", SocketAddrText(address)),
         (None, _) => format!("{host}:{target_port} ("),
     };
+    // The rule is named as written, because the first matching rule applies and it may be a
+    // wider one than the reader expects.
     let source = route.source.replace("vantage ", "connect_to of vantage ");
     Ok(Some(ConnectRedirect {
         port: (target_port != port).then_some(target_port),
-        description: format!("{host}:{port} -> {target}{source})"),
+        description: format!("{host}:{port} -> {target}rule {}, {source})", route.rule),
     }))
 }
 

@@ -17,20 +17,20 @@ pub struct ConnectTo {
 impl ConnectTo {
     /// Reads the suite's form: the key `HOST` or `HOST:PORT`, the value `HOST2`, `HOST2:PORT2`
     /// or `:PORT2`. IPv6 addresses go in brackets when a port follows.
-    pub fn from_pair(key: &str, value: &str) -> Result<ConnectTo, String> {
-        let (host, port) =
-            endpoint(key).map_err(|reason| format!("invalid host `{key}`: {reason}"))?;
+    pub fn from_pair(key: &str, value: &str) -> Result<ConnectTo, PairError> {
+        let (host, port) = endpoint(key)
+            .map_err(|reason| PairError::Key(format!("invalid host `{key}`: {reason}")))?;
         let Some(host) = host else {
-            return Err(format!(
+            return Err(PairError::Key(format!(
                 "invalid host `{key}`: the host to redirect is missing"
-            ));
+            )));
         };
-        let (target_host, target_port) =
-            endpoint(value).map_err(|reason| format!("invalid target `{value}`: {reason}"))?;
+        let (target_host, target_port) = endpoint(value)
+            .map_err(|reason| PairError::Target(format!("invalid target `{value}`: {reason}")))?;
         if target_host.is_none() && target_port.is_none() {
-            return Err(format!(
+            return Err(PairError::Target(format!(
                 "invalid target `{value}`: it names no host and no port"
-            ));
+            )));
         }
         Ok(ConnectTo {
             host,
@@ -54,12 +54,15 @@ impl ConnectTo {
         }
         let port = optional_port(port)?;
         let target_port = optional_port(target_port)?;
-        let target_host = (!target_host.is_empty()).then(|| unbracket(target_host).to_string());
+        let target_host = match target_host {
+            "" => None,
+            text => Some(checked_host(unbracket(text))?),
+        };
         if target_host.is_none() && target_port.is_none() {
             return Err("the target names no host (HOST2) and no port (PORT2)".to_string());
         }
         Ok(ConnectTo {
-            host: unbracket(host).to_ascii_lowercase(),
+            host: checked_host(unbracket(host))?,
             port,
             target_host,
             target_port,
@@ -69,6 +72,21 @@ impl ConnectTo {
     /// Tells whether the rule applies to a URL's host and port.
     pub fn matches(&self, host: &str, port: u16) -> bool {
         unbracket(host).eq_ignore_ascii_case(&self.host) && self.port.is_none_or(|own| own == port)
+    }
+}
+
+/// Which side of a suite's `connect_to` entry is invalid, with the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PairError {
+    Key(String),
+    Target(String),
+}
+
+impl fmt::Display for PairError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PairError::Key(message) | PairError::Target(message) => formatter.write_str(message),
+        }
     }
 }
 
@@ -123,17 +141,47 @@ fn endpoint(text: &str) -> Result<(Option<String>, Option<u16>), String> {
         }
     };
     let port = port.map(required_port).transpose()?;
-    let host = (!host.is_empty()).then(|| host.to_ascii_lowercase());
-    if host
-        .as_deref()
-        .is_some_and(|host| host.contains(char::is_whitespace))
-    {
-        return Err("a host name cannot contain spaces".to_string());
-    }
+    let host = match host {
+        "" => None,
+        host => Some(checked_host(host)?),
+    };
     Ok((host, port))
 }
 
+/// Returns `text` in lowercase when it is an IP address or a host name: letters, digits, `-`,
+/// `_` and dots, not only digits. A bare number is rejected, because the system resolver would
+/// read `8443` as the IPv4 address 0.0.32.251.
+fn checked_host(text: &str) -> Result<String, String> {
+    if text.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(text.to_ascii_lowercase());
+    }
+    if text.contains("://") {
+        return Err(format!(
+            "`{text}` is a URL; write only the host name or IP address, without the scheme"
+        ));
+    }
+    let valid = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !valid {
+        return Err(format!(
+            "`{text}` is not a host name or IP address; write a name such as gw.example.com, \
+             an IPv4 address, or an IPv6 address in brackets"
+        ));
+    }
+    if text.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(format!(
+            "`{text}` is not a host name or a complete IP address; to change only the port, \
+             write `:{text}`"
+        ));
+    }
+    Ok(text.to_ascii_lowercase())
+}
+
 fn required_port(text: &str) -> Result<u16, String> {
+    if text.is_empty() {
+        return Err("the port after `:` is missing".to_string());
+    }
     match text.parse::<u16>() {
         Ok(port) if port > 0 => Ok(port),
         _ => Err(format!("`{text}` is not a port number from 1 to 65535")),
@@ -226,26 +274,22 @@ mod tests {
 
     #[test]
     fn suite_pair_errors() {
-        assert!(
-            ConnectTo::from_pair("gw:0", "a")
-                .unwrap_err()
-                .contains("port number")
-        );
-        assert!(
-            ConnectTo::from_pair(":443", "a")
-                .unwrap_err()
-                .contains("missing")
-        );
-        assert!(
-            ConnectTo::from_pair("gw", "a:70000")
-                .unwrap_err()
-                .contains("70000")
-        );
-        assert!(
-            ConnectTo::from_pair("gw", "[::1")
-                .unwrap_err()
-                .contains("not closed")
-        );
+        let key_error = |key: &str, value: &str| match ConnectTo::from_pair(key, value) {
+            Err(PairError::Key(message)) => message,
+            other => panic!("expected an error in the key: {other:?}"),
+        };
+        let target_error = |key: &str, value: &str| match ConnectTo::from_pair(key, value) {
+            Err(PairError::Target(message)) => message,
+            other => panic!("expected an error in the target: {other:?}"),
+        };
+        assert!(key_error("gw:0", "a").contains("port number"));
+        assert!(key_error(":443", "a").contains("missing"));
+        assert!(key_error("gw:", "a").contains("the port after `:` is missing"));
+        assert!(target_error("gw", "a:70000").contains("70000"));
+        assert!(target_error("gw", "[::1").contains("not closed"));
+        assert!(target_error("gw", "18080").contains("write `:18080`"));
+        assert!(target_error("gw", "http://127.0.0.1:80").contains("without the scheme"));
+        assert!(target_error("gw", "127.0.0.1:18080:9").contains("not a host name"));
     }
 
     #[test]

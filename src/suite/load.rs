@@ -569,8 +569,12 @@ impl SuiteLoader<'_> {
                 };
                 match crate::suite::ConnectTo::from_pair(&key.name, &target) {
                     Ok(rule) => network.connect_to.push(rule),
-                    Err(reason) => {
-                        self.reader.error(value.position, reason).help = Some(
+                    Err(error) => {
+                        let position = match error {
+                            crate::suite::connect_to::PairError::Key(_) => key.position,
+                            crate::suite::connect_to::PairError::Target(_) => value.position,
+                        };
+                        self.reader.error(position, error.to_string()).help = Some(
                             "write `HOST: TARGET`, `HOST:PORT: TARGET:PORT` or `HOST:PORT: :PORT`, \
                              such as `gateway.example.com:443: 10.0.0.5:8443`"
                                 .to_string(),
