@@ -121,6 +121,11 @@ fn classify_tls(error: &TlsError) -> ErrorKind {
             CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
                 ErrorKind::TlsNotYetValid
             }
+            // A self-signed CA certificate (as `openssl req -x509` makes by default) served as
+            // the server's own certificate: trusting it does not make it valid there.
+            CertificateError::Other(other) if is_ca_used_as_end_entity(other) => {
+                ErrorKind::TlsUnknownIssuer
+            }
             _ => ErrorKind::TlsProtocol,
         },
         TlsError::AlertReceived(_) => ErrorKind::TlsHandshakeRejected,
@@ -211,6 +216,13 @@ fn reword_certificate_error(error: &CertificateError) -> Option<String> {
             unix_time_rfc3339(*not_before),
             unix_time_rfc3339(*time)
         )),
+        CertificateError::Other(other) if is_ca_used_as_end_entity(other) => Some(
+            "the server's certificate is a CA certificate (basic constraints CA:TRUE), which \
+             cannot serve as a server certificate even when it is trusted with --ca-file: issue \
+             a server certificate signed by that CA, or make the self-signed certificate \
+             without CA:TRUE"
+                .to_string(),
+        ),
         CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => Some(
             "the certificate's signature does not fit the key of the trusted CA named as its \
              issuer: usually another CA with the same name signed it, such as a self-signed \
@@ -219,6 +231,13 @@ fn reword_certificate_error(error: &CertificateError) -> Option<String> {
         ),
         _ => None,
     }
+}
+
+/// Tells whether webpki rejected the server's certificate because it is a CA certificate.
+/// rustls 0.23 passes webpki's `CaUsedAsEndEntity` on only inside `CertificateError::Other`,
+/// so its debug text is the one signal.
+fn is_ca_used_as_end_entity(error: &rustls::OtherError) -> bool {
+    format!("{error:?}").contains("CaUsedAsEndEntity")
 }
 
 /// Strips the debug form that webpki 0.103 gives presented names: `DnsName("a.example")`
@@ -233,6 +252,27 @@ fn bare_name(presented: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ca_as_server_certificate_explained() {
+        #[derive(Debug)]
+        struct CaUsedAsEndEntity;
+        impl std::fmt::Display for CaUsedAsEndEntity {
+            fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("CaUsedAsEndEntity")
+            }
+        }
+        impl StdError for CaUsedAsEndEntity {}
+        let other = rustls::OtherError(std::sync::Arc::new(CaUsedAsEndEntity));
+        let certificate = CertificateError::Other(other);
+
+        assert_eq!(
+            classify_tls(&TlsError::InvalidCertificate(certificate.clone())),
+            ErrorKind::TlsUnknownIssuer
+        );
+        let text = reword_certificate_error(&certificate).expect("a reworded message");
+        assert!(text.contains("basic constraints CA:TRUE"), "{text}");
+    }
 
     #[test]
     fn issuer_key_mismatch_is_unknown_issuer() {
