@@ -212,6 +212,15 @@ fn builtin_for_error(kind: ErrorKind) -> (&'static str, &'static str, &'static s
             "Something in the path reset the connection while it was being set up, often a \
              firewall or load balancer that rejects this source address.",
         ),
+        ErrorKind::ConnectUnreachable => (
+            "builtin.connect.unreachable",
+            "There is no route to the address",
+            "The connection attempt failed at once: this machine has no route to the address's \
+             network (network unreachable), or a router or firewall on the way answered that the \
+             host cannot be reached (host unreachable, also what a firewall's reject rule can \
+             send). Check this vantage's routing, VPN or egress path to the address, and the \
+             firewall rules for this source address.",
+        ),
         ErrorKind::TlsUnknownIssuer => (
             "builtin.tls.unknown-issuer",
             "The server's certificate is not trusted",

@@ -13,6 +13,9 @@ pub enum ErrorKind {
     ConnectRefused,
     ConnectTimeout,
     ConnectReset,
+    /// No route to the address: the network is unreachable from this machine, or a router or
+    /// firewall answered that the host cannot be reached.
+    ConnectUnreachable,
     /// The certificate chain does not lead to a trusted CA; includes self-signed certificates.
     TlsUnknownIssuer,
     TlsHostnameMismatch,
@@ -40,11 +43,12 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 18] = [
+    pub const ALL: [ErrorKind; 19] = [
         ErrorKind::Dns,
         ErrorKind::ConnectRefused,
         ErrorKind::ConnectTimeout,
         ErrorKind::ConnectReset,
+        ErrorKind::ConnectUnreachable,
         ErrorKind::TlsUnknownIssuer,
         ErrorKind::TlsHostnameMismatch,
         ErrorKind::TlsExpired,
@@ -67,6 +71,7 @@ impl ErrorKind {
             ErrorKind::ConnectRefused => "connect.refused",
             ErrorKind::ConnectTimeout => "connect.timeout",
             ErrorKind::ConnectReset => "connect.reset",
+            ErrorKind::ConnectUnreachable => "connect.unreachable",
             ErrorKind::TlsUnknownIssuer => "tls.unknown-issuer",
             ErrorKind::TlsHostnameMismatch => "tls.hostname-mismatch",
             ErrorKind::TlsExpired => "tls.expired",

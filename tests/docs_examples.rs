@@ -41,3 +41,38 @@ fn bundled_suites_load_without_warnings() {
         assert!(loaded.warnings.is_none(), "{}", loaded.warnings.unwrap());
     }
 }
+
+/// docs/transport-errors.md has a row for every error kind, and each row names tests that
+/// exist in tests/transport.rs (except `other`, which no real server produces on purpose).
+#[test]
+fn transport_error_table_covers_every_kind() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(root.join("docs/transport-errors.md"))
+        .expect("docs/transport-errors.md is readable");
+    let tests = std::fs::read_to_string(root.join("tests/transport.rs"))
+        .expect("tests/transport.rs is readable");
+    let mut problems = Vec::new();
+    for kind in gatecheck::error_kind::ErrorKind::ALL {
+        let prefix = format!("| `{kind}` |");
+        let Some(row) = page.lines().find(|line| line.starts_with(&prefix)) else {
+            problems.push(format!("no row for `{kind}`"));
+            continue;
+        };
+        let test_column = row.trim_end_matches('|').rsplit('|').next().unwrap_or("");
+        let names: Vec<&str> = test_column.split('`').skip(1).step_by(2).collect();
+        if kind == gatecheck::error_kind::ErrorKind::Other {
+            continue;
+        }
+        if names.is_empty() {
+            problems.push(format!("the row for `{kind}` names no test"));
+        }
+        for name in names {
+            if !tests.contains(&format!("fn {name}()")) {
+                problems.push(format!(
+                    "the row for `{kind}` names `{name}`, which tests/transport.rs lacks"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -774,6 +774,12 @@ fn dns_invalid_name() {
 /// Runs gatecheck in a new user and network namespace (`unshare`), which has no routes, so a
 /// DNS query fails on this machine instead of reaching the configured resolver.
 fn run_without_network(suite: &str) -> RunResults {
+    run_in_namespace(suite, "")
+}
+
+/// Runs gatecheck in a new user and network namespace after the shell commands in `setup`
+/// (such as `ip route` changes), which act on the namespace only.
+fn run_in_namespace(suite: &str, setup: &str) -> RunResults {
     let folder = tempfile::tempdir().expect("a temporary folder for the run");
     std::fs::write(folder.path().join("suite.yaml"), suite).expect("the suite is written");
     let unshare = ["/usr/bin/unshare", "/bin/unshare"]
@@ -788,9 +794,11 @@ fn run_without_network(suite: &str) -> RunResults {
     let mut command = Command::new(unshare);
     command
         .current_dir(folder.path())
-        .args(["--user", "--map-root-user", "--net", "--"])
+        .args(["--user", "--map-root-user", "--net", "--", "sh", "-ec"])
+        .arg(format!(
+            "{setup}\nexec \"$0\" run suite.yaml --json results.json"
+        ))
         .arg(env!("CARGO_BIN_EXE_gatecheck"))
-        .args(["run", "suite.yaml", "--json", "results.json"])
         .env("NO_PROXY", "*");
     let output = assert_cmd::Command::from_std(command)
         .timeout(Duration::from_secs(60))
@@ -811,6 +819,46 @@ fn run_without_network(suite: &str) -> RunResults {
     });
     gatecheck::report::json::parse(&text)
         .unwrap_or_else(|error| panic!("the JSON report parses: {error}\n{text}"))
+}
+
+/// 192.0.2.0/24 is reserved for documentation (RFC 5737); the namespace has no route to it.
+#[test]
+fn connect_network_unreachable() {
+    let results = run_without_network(&simple("https://192.0.2.1"));
+    let result = check(&results, "reach");
+
+    assert_eq!(kind(result), "connect.unreachable", "{results:#?}");
+    let error = result.error.as_ref().expect("the error is recorded");
+    assert!(
+        error.message.contains("unreachable"),
+        "the message keeps the system's words: {}",
+        error.message
+    );
+    let diagnosis = result.diagnosis.as_ref().expect("a diagnosis");
+    assert_eq!(diagnosis.id, "builtin.connect.unreachable");
+    let connection = result
+        .connection
+        .as_ref()
+        .expect("the connection is recorded");
+    assert_eq!(connection.addresses_tried, ["192.0.2.1:443"]);
+}
+
+/// An `unreachable` route makes the kernel answer as a router's ICMP host-unreachable does.
+#[test]
+fn connect_host_unreachable() {
+    let results = run_in_namespace(
+        &simple("http://192.0.2.1"),
+        "ip link set lo up\nip route add unreachable 192.0.2.0/24",
+    );
+    let result = check(&results, "reach");
+
+    assert_eq!(kind(result), "connect.unreachable", "{results:#?}");
+    let error = result.error.as_ref().expect("the error is recorded");
+    assert!(
+        error.message.contains("No route to host"),
+        "the message keeps the system's words: {}",
+        error.message
+    );
 }
 
 #[test]

@@ -58,6 +58,9 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
         if let Some(io_error) = cause.downcast_ref::<io::Error>() {
             match io_error.kind() {
                 io::ErrorKind::ConnectionRefused => return ErrorKind::ConnectRefused,
+                io::ErrorKind::NetworkUnreachable | io::ErrorKind::HostUnreachable => {
+                    return ErrorKind::ConnectUnreachable;
+                }
                 io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
                     return if error.is_connect() {
                         ErrorKind::ConnectReset

@@ -728,6 +728,9 @@ pub enum ErrorKindName {
     /// The connection was reset while being set up.
     #[serde(rename = "connect.reset")]
     ConnectReset,
+    /// No route to the address, or a router or firewall answered that it cannot be reached.
+    #[serde(rename = "connect.unreachable")]
+    ConnectUnreachable,
     /// The certificate chain does not lead to a trusted CA; includes self-signed certificates.
     #[serde(rename = "tls.unknown-issuer")]
     TlsUnknownIssuer,
