@@ -193,7 +193,8 @@ pub struct NetworkArgs {
     /// Source address to connect from, on machines with several addresses.
     #[arg(long, value_name = "ADDRESS")]
     local_address: Option<std::net::IpAddr>,
-    /// Time allowed to set up each connection (such as `3s`).
+    /// Time allowed to set up each connection, TLS handshake included (such as `3s`).
+    /// Overrides the vantage's `connect_timeout`; without either, 5s.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
     connect_timeout: Option<std::time::Duration>,
 }
