@@ -53,7 +53,14 @@ pub(crate) fn format_check_count(total: usize) -> String {
 /// NOTE: bidirectional formatting characters such as U+202E are kept. They can reorder how a
 /// line displays, but they are also legitimate in right-to-left text.
 pub(crate) fn visible_controls(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_replacing) {
+    // Reports pass every string through here, nearly all of them plain, so a byte scan that
+    // the compiler can vectorise rules most out before the character scan: every character
+    // replaced below starts with one of these bytes in UTF-8 (U+0080..U+009F with 0xC2,
+    // U+FFFE and U+FFFF with 0xEF).
+    let suspicious = |byte: &u8| {
+        (*byte < 0x20 && *byte != b'\t' && *byte != b'\n') || matches!(*byte, 0x7f | 0xc2 | 0xef)
+    };
+    if !text.as_bytes().iter().any(suspicious) || !text.chars().any(needs_replacing) {
         return Cow::Borrowed(text);
     }
 
@@ -146,6 +153,23 @@ mod tests {
     #[test]
     fn controls_plain_text_borrowed() {
         assert!(matches!(visible_controls("a\tb\nc"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn controls_del_becomes_picture() {
+        assert_eq!(visible_controls("a\u{7f}b"), "a\u{2421}b");
+    }
+
+    /// Characters whose UTF-8 starts with the same bytes as the replaced ones (0xC2, 0xEF)
+    /// stay as they are.
+    #[test]
+    fn controls_neighbours_of_replaced_kept() {
+        for text in ["\u{a0}\u{a9}\u{bf}", "\u{fffd}\u{fefe}\u{f000}", "é€日本"] {
+            assert!(
+                matches!(visible_controls(text), Cow::Borrowed(_)),
+                "{text:?} changed"
+            );
+        }
     }
 
     #[test]
