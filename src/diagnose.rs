@@ -271,9 +271,11 @@ fn builtin_for_error(kind: ErrorKind) -> (&'static str, &'static str, &'static s
             "builtin.proxy.connect-failed",
             "The proxy could not open a tunnel",
             "The forward proxy could not be reached, or it refused or failed the CONNECT \
-             request to the target. When the message says `tcp connect error`, the proxy itself \
-             did not answer: check its address and port. Otherwise check that the proxy allows \
-             this host and port.",
+             request to the target. When the message says `cannot reach the proxy`, check the \
+             proxy's address, port and name, and that this machine may connect to it. When it \
+             gives the proxy's answer, 403 usually means that the proxy's rules do not allow \
+             this host or port, and 500, 502, 503 or 504 that the proxy could not resolve or \
+             reach the target: check the target from the proxy's side.",
         ),
         ErrorKind::ProxyAuthRequired => (
             "builtin.proxy.auth-required",

@@ -557,8 +557,21 @@ fn proxy_vantage_passes() {
         "the request did not go through tinyproxy:\n{}",
         proxy.log()
     );
+    // reqwest reports no TLS details through a tunnel; a handshake of gatecheck's own through
+    // the same proxy does.
     let note = connection.tls_note.unwrap_or_default();
-    assert!(note.contains("through a proxy tunnel"), "{note}");
+    assert!(
+        note.contains(&format!(
+            "From a separate handshake through the proxy {}",
+            proxy.address()
+        )),
+        "{note}"
+    );
+    let certificate = connection.certificate.expect("the certificate is recorded");
+    assert!(
+        certificate.issuer.contains("gatecheck test CA"),
+        "{certificate:?}"
+    );
     // Support staff read the route of a passing run in the reports, not only in the JSON.
     let markdown = finished.markdown();
     assert!(
@@ -576,7 +589,7 @@ fn proxy_vantage_passes() {
 }
 
 #[test]
-fn proxy_certificate_condition_explains() {
+fn proxy_certificate_conditions_checked() {
     let servers = Servers::new();
     let ca = TestCa::new("gatecheck test CA");
     let identity = ca.server(&["127.0.0.1"], Validity::CURRENT);
@@ -587,7 +600,7 @@ fn proxy_certificate_condition_explains() {
     let suite = Suite {
         base_url: &format!("https://{address}"),
         vantages: &proxied_vantage(&proxy.url()),
-        expect: "      certificate:\n        min_days_left: 1\n",
+        expect: "      certificate:\n        min_days_left: 100000\n        issuer: gatecheck test CA\n",
     };
     let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
         .env("NO_PROXY", "")
@@ -595,13 +608,11 @@ fn proxy_certificate_condition_explains() {
         .execute();
     let result = reach(&finished);
 
+    // The issuer matches; the certificate ends long before 100,000 days.
     assert_eq!(result.outcome, Outcome::Failed, "{}", finished.transcript());
-    let actual = result
-        .failures
-        .first()
-        .map(|failure| failure.actual.clone())
-        .unwrap_or_default();
-    assert!(actual.contains("through a proxy tunnel"), "{actual}");
+    assert_eq!(result.failures.len(), 1, "{:#?}", result.failures);
+    let failure = &result.failures[0];
+    assert!(failure.actual.contains("valid until"), "{failure:?}");
 }
 
 #[test]
@@ -652,9 +663,102 @@ fn proxy_port_refused() {
         finished.transcript(),
         proxy.log()
     );
+    // reqwest only says the tunnel was unsuccessful; the proxy's own answer says why.
+    let message = &result.error.as_ref().expect("an error").message;
+    assert!(
+        message.contains(&format!("the proxy answered CONNECT {address} with 403")),
+        "{message}"
+    );
     // The connection that was made is the one to the proxy.
     let connection = result.connection.expect("the connection is recorded");
     assert_eq!(connection.addresses_tried, [proxy.address().to_string()]);
+}
+
+#[test]
+fn proxy_target_refused() {
+    let target = closed_loopback_port();
+    let proxy = Tinyproxy::start(&ProxyOptions::default());
+    let suite = Suite {
+        base_url: &format!("https://{target}"),
+        vantages: &proxied_vantage(&proxy.url()),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "proxy.connect-failed",
+        "{}\n{}",
+        finished.transcript(),
+        proxy.log()
+    );
+    let message = &result.error.as_ref().expect("an error").message;
+    assert!(
+        message.contains(&format!("the proxy answered CONNECT {target} with 5")),
+        "{message}"
+    );
+}
+
+/// A proxy that does not listen is the proxy's failure, not the server's, for HTTPS (a
+/// tunnel) and for plain HTTP (a request to the proxy) alike.
+#[test]
+fn proxy_not_listening() {
+    let servers = Servers::new();
+    let server = servers.plain_http();
+    let proxy = closed_loopback_port();
+    for base_url in [format!("https://{server}"), format!("http://{server}")] {
+        let suite = Suite {
+            base_url: &base_url,
+            vantages: &proxied_vantage(&format!("http://{proxy}")),
+            expect: "",
+        };
+        let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+            .env("NO_PROXY", "")
+            .execute();
+        let result = reach(&finished);
+
+        assert_eq!(
+            kind(&result),
+            "proxy.connect-failed",
+            "{base_url}\n{}",
+            finished.transcript()
+        );
+        let message = &result.error.as_ref().expect("an error").message;
+        assert!(
+            message.contains(&format!("cannot reach the proxy {proxy}")),
+            "{message}"
+        );
+        let diagnosis = result.diagnosis.expect("a diagnosis");
+        assert_eq!(diagnosis.id, "builtin.proxy.connect-failed");
+    }
+}
+
+/// A proxy name that does not resolve is reported as the proxy's, not as the target's name.
+#[test]
+fn proxy_name_not_found() {
+    let suite = Suite {
+        base_url: "https://gateway.example",
+        // The namespace run sets NO_PROXY=*, which a vantage's own list replaces.
+        vantages: &format!(
+            "{}    no_proxy: localhost\n",
+            proxied_vantage("http://proxy.invalid:3128")
+        ),
+        expect: "",
+    }
+    .to_yaml();
+    let results = run_in_namespace(&suite, "");
+    let result = check(&results, "reach");
+
+    assert_eq!(kind(result), "proxy.connect-failed", "{results:#?}");
+    let message = &result.error.as_ref().expect("an error").message;
+    assert!(
+        message
+            .contains("cannot reach the proxy proxy.invalid:3128: proxy.invalid did not resolve"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -754,10 +858,20 @@ fn proxy_tls_failure_noted() {
         "{}",
         finished.transcript()
     );
+    // The second handshake goes through the same proxy.
     let connection = result.connection.expect("the result has a connection");
-    assert_eq!(connection.certificate, None);
+    let certificate = connection.certificate.expect("the certificate is recorded");
+    assert!(certificate.subject.contains("127.0.0.1"), "{certificate:?}");
     let note = connection.tls_note.unwrap_or_default();
-    assert!(note.contains("went through a proxy"), "{note}");
+    assert!(
+        note.contains(&format!("through the proxy {}", proxy.address())),
+        "{note}"
+    );
+    assert!(
+        proxy.log().matches(&format!("CONNECT {address}")).count() >= 2,
+        "{}",
+        proxy.log()
+    );
 }
 
 // Connections

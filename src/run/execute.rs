@@ -19,6 +19,7 @@ use crate::run::classify;
 use crate::run::lockout::{Lockout, Verdict};
 use crate::run::network::Clients;
 use crate::run::plan::{Plan, PreparedRequest};
+use crate::run::proxy::ProxyProbes;
 use crate::run::stop::Stop;
 use crate::run::tls_evidence::{self, TlsEvidence};
 use crate::secret::{MASK, Redactor};
@@ -55,6 +56,9 @@ struct Run {
     stop: Stop,
     /// Findings after HTTPS connect timeouts, shared by the checks of the run.
     stall_probes: tls_evidence::StallProbes,
+    /// Findings about the proxy after failures through one, and the certificates seen
+    /// through proxy tunnels, shared by the checks of the run.
+    proxy_probes: ProxyProbes,
     certificates: tls_evidence::CertificateCache,
 }
 
@@ -97,6 +101,7 @@ pub async fn execute(
         plan,
         clients,
         stall_probes: tls_evidence::StallProbes::default(),
+        proxy_probes: ProxyProbes::default(),
         certificates: tls_evidence::CertificateCache::default(),
     });
 
@@ -402,7 +407,7 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
     let outcome = send(builder, plan.body_limit, &run.certificates).await;
     let duration = started.elapsed();
 
-    let received = match outcome {
+    let mut received = match outcome {
         Ok(received) => received,
         Err((kind, message)) => {
             // The client's message names the URL it connected to; after a `connect_to` port
@@ -413,6 +418,7 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
             } else {
                 message
             };
+            let (kind, message) = run.proxy_probes.examine(kind, message, prepared).await;
             let (kind, message, tls) =
                 tls_evidence::examine_failure(kind, message, prepared, &run.stall_probes).await;
             let addresses_tried = if kind == ErrorKind::Dns {
@@ -452,6 +458,12 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
         }
     };
 
+    if received.tls.certificate.is_none() && prepared.client.proxy.is_some() {
+        let url = prepared.connection_url();
+        if url.scheme() == "https" {
+            received.tls = run.proxy_probes.certificate(&url, &prepared.client).await;
+        }
+    }
     let mut failures = assert::evaluate(
         &check.expect,
         &Response {

@@ -6,6 +6,7 @@ pub mod execute;
 pub mod lockout;
 pub mod network;
 pub mod plan;
+pub mod proxy;
 pub mod stop;
 pub mod tls_evidence;
 

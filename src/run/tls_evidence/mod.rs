@@ -30,6 +30,7 @@ use crate::error_kind::ErrorKind;
 use crate::results::{CertificateInfo, ConnectionInfo};
 use crate::run::network::ClientSettings;
 use crate::run::plan::PreparedRequest;
+use crate::run::proxy::{self, Answer, Endpoint};
 use crate::secret::Redactor;
 
 pub mod stall;
@@ -235,20 +236,11 @@ pub async fn examine_failure(
         kind,
         ErrorKind::Other | ErrorKind::ClosedEarly | ErrorKind::ConnectReset
     );
+    // Through a proxy, an `other` or a reset may be the proxy's doing, which a handshake
+    // through a new tunnel would not show.
     let proxied = prepared.proxy.url.is_some();
     if url.scheme() != "https" || !(is_tls || (may_hide_tls && !proxied)) {
         return (kind, message, None);
-    }
-    if proxied {
-        let evidence = TlsEvidence {
-            note: Some(
-                "No certificate recorded: the request went through a proxy, and the second \
-                 handshake that records the certificate connects only directly."
-                    .to_string(),
-            ),
-            ..TlsEvidence::default()
-        };
-        return (kind, message, Some(evidence));
     }
 
     let handshake = second_handshake(&url, &prepared.client).await;
@@ -320,6 +312,48 @@ fn explain_timeout(
     }
 }
 
+/// Makes a handshake through the request's proxy to record what the server presents, for a
+/// response that came through a proxy tunnel.
+pub(crate) async fn through_proxy(url: &Url, settings: &ClientSettings) -> TlsEvidence {
+    let scheme = settings
+        .proxy
+        .as_ref()
+        .and_then(|proxy| Endpoint::parse(proxy.expose()))
+        .map(|endpoint| endpoint.scheme);
+    if scheme.as_deref() != Some("http") {
+        return TlsEvidence {
+            note: Some(
+                "No certificate recorded: the HTTP client does not report the TLS details of a \
+                 tunnelled connection, and gatecheck makes its own handshake only through \
+                 http:// proxies."
+                    .to_string(),
+            ),
+            ..TlsEvidence::default()
+        };
+    }
+    let handshake = second_handshake(url, settings).await;
+    let via = handshake.via.clone().unwrap_or_default();
+    let note = match (&handshake.certificate, &handshake.failure) {
+        (Some(_), _) => format!(
+            "From a separate handshake through the proxy {via}, because the HTTP client does \
+             not report the TLS details of a tunnelled connection."
+        ),
+        (None, failure) => format!(
+            "No certificate recorded: the HTTP client does not report the TLS details of a \
+             tunnelled connection, and a separate handshake through the proxy {via} failed: \
+             {}.",
+            failure
+                .as_deref()
+                .unwrap_or("the server presented no certificate")
+        ),
+    };
+    TlsEvidence {
+        version: handshake.version,
+        certificate: handshake.certificate,
+        note: Some(note),
+    }
+}
+
 /// Observations of the second handshake.
 #[derive(Debug, Default)]
 struct SecondHandshake {
@@ -331,6 +365,8 @@ struct SecondHandshake {
     rejection: Option<String>,
     /// Reason the handshake did not complete.
     failure: Option<String>,
+    /// `HOST:PORT` of the proxy whose tunnel carried the handshake.
+    via: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -344,17 +380,24 @@ struct ClientCertificateRequest {
 
 impl SecondHandshake {
     fn evidence(self) -> TlsEvidence {
+        let through = self
+            .via
+            .as_ref()
+            .map(|proxy| format!(" through the proxy {proxy}"))
+            .unwrap_or_default();
         let mut note = match (&self.certificate, &self.failure) {
-            (Some(_), None) => "From a second handshake that offered TLS 1.2 and 1.3 and \
-                                accepted any certificate, because the request got no response."
-                .to_string(),
+            (Some(_), None) => format!(
+                "From a second handshake{through} that offered TLS 1.2 and 1.3 and accepted \
+                 any certificate, because the request got no response."
+            ),
             (Some(_), Some(failure)) => format!(
-                "Certificate from a second handshake that accepted any certificate, because \
-                 the request got no response; that handshake then failed too: {failure}."
+                "Certificate from a second handshake{through} that accepted any certificate, \
+                 because the request got no response; that handshake then failed too: \
+                 {failure}."
             ),
             (None, failure) => format!(
-                "No certificate recorded: a second handshake that accepts any certificate \
-                 failed too: {}.",
+                "No certificate recorded: a second handshake{through} that accepts any \
+                 certificate failed too: {}.",
                 failure.as_deref().unwrap_or("the server presented none")
             ),
         };
@@ -403,6 +446,11 @@ async fn second_handshake(url: &Url, settings: &ClientSettings) -> SecondHandsha
             .presented_leaf()
             .and_then(|der| certificate_info(&der, OffsetDateTime::now_utc())),
         client_certificate: recorder.client_certificate_request(),
+        via: settings
+            .proxy
+            .as_ref()
+            .and_then(|proxy| Endpoint::parse(proxy.expose()))
+            .map(|endpoint| endpoint.authority()),
         ..SecondHandshake::default()
     };
     match outcome {
@@ -455,8 +503,7 @@ async fn handshake(
     settings: &ClientSettings,
     recorder: Arc<Recorder>,
 ) -> Result<(Option<String>, Option<String>), Failure> {
-    let (server_name, addresses) = target(url, settings).await?;
-    let stream = connect(&addresses, settings.local_address).await?;
+    let (server_name, stream) = open(url, settings).await?;
     let config = recording_config(&recorder)?;
     let mut tls = TlsConnector::from(Arc::new(config))
         .connect(server_name, stream)
@@ -480,6 +527,44 @@ async fn handshake(
     // an error is ignored.
     let _ = tls.shutdown().await;
     Ok((version, rejection))
+}
+
+/// Opens the connection for the second handshake: directly, or through a tunnel of the
+/// request's `http://` proxy, which resolves the target's name itself.
+async fn open(
+    url: &Url,
+    settings: &ClientSettings,
+) -> Result<(ServerName<'static>, TcpStream), String> {
+    let Some(proxy) = &settings.proxy else {
+        let (server_name, addresses) = target(url, settings).await?;
+        return Ok((
+            server_name,
+            connect(&addresses, settings.local_address).await?,
+        ));
+    };
+    let endpoint = Endpoint::parse(proxy.expose()).ok_or("the proxy URL does not parse")?;
+    if endpoint.scheme != "http" {
+        return Err(format!(
+            "it goes only through http:// proxies, not {}://",
+            endpoint.scheme
+        ));
+    }
+    let host = url.host_str().ok_or("the URL has no host")?;
+    let bare_host = host.trim_start_matches('[').trim_end_matches(']');
+    let server_name = match bare_host.parse::<IpAddr>() {
+        Ok(address) => ServerName::from(address),
+        Err(_) => ServerName::try_from(host.to_string())
+            .map_err(|error| format!("`{host}` is not a valid server name: {error}"))?,
+    };
+    let mut stream = endpoint
+        .connect(settings, settings.connect_timeout)
+        .await
+        .map_err(|detail| format!("cannot reach the proxy {}: {detail}", endpoint.authority()))?;
+    let target = proxy::target_authority(url);
+    match proxy::tunnel(&mut stream, &endpoint, &target, settings.connect_timeout).await {
+        Answer::Established => Ok((server_name, stream)),
+        answer => Err(answer.describe(&target, settings.connect_timeout)),
+    }
 }
 
 /// Returns the server name of a URL and the addresses its connection goes to.
@@ -541,7 +626,7 @@ fn client_identity(settings: &ClientSettings) -> Option<Arc<CertifiedKey>> {
 
 /// Resolves `name` as the request did: through the vantage's or `--resolve` overrides first,
 /// then DNS.
-async fn resolve(
+pub(crate) async fn resolve(
     name: &str,
     port: u16,
     settings: &ClientSettings,
@@ -564,7 +649,7 @@ async fn resolve(
 }
 
 /// Connects to the first address that accepts, from `local_address` when one is set.
-async fn connect(
+pub(crate) async fn connect(
     addresses: &[SocketAddr],
     local_address: Option<IpAddr>,
 ) -> Result<TcpStream, String> {
