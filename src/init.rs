@@ -76,7 +76,7 @@ pub async fn record(
         ..RunOptions::default()
     };
     let plan = run::plan(&suite, &options, environment)?;
-    let clients = Clients::new(plan.client_settings())?;
+    let clients = Clients::new(plan.client_settings(), plan.concurrency)?;
     let mut recorded = Vec::with_capacity(suite.checks.len());
     run::execute(
         Arc::new(suite),

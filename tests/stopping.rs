@@ -231,6 +231,29 @@ fn concurrency_over_file_limit_is_rejected() {
     );
 }
 
+/// A low soft limit under a higher hard limit is raised, as CI runners often need.
+#[test]
+fn soft_file_limit_raised() {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -S -n 64 && ulimit -H -n 4096 && exec '{}' run '{}' --concurrency 100",
+            env!("CARGO_BIN_EXE_gatecheck"),
+            ise_suite().display()
+        ))
+        .env("ISE_HOST", "127.0.0.1:9")
+        .env("ISE_API_USER", "user")
+        .env("ISE_API_PASSWORD", "password")
+        .output()
+        .expect("sh runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stderr.contains("open files"), "{stderr}");
+    // Nothing listens on port 9, so the checks end in errors: the run went ahead.
+    assert_eq!(output.status.code(), Some(1), "{stderr}\n{stdout}");
+    assert!(stdout.contains("connect.refused"), "{stdout}");
+}
+
 #[test]
 fn no_progress_bar_without_terminal() {
     let folder = tempfile::tempdir().expect("temporary folder");
@@ -264,4 +287,103 @@ fn progress_bar_on_terminal() {
     let transcript = String::from_utf8_lossy(&output.stdout);
     assert!(transcript.contains("0/3 checks done"), "{transcript}");
     assert!(transcript.contains("in flight"), "{transcript}");
+}
+
+/// Answers every request with 200 after 20 ms, and records its path in the order the
+/// requests arrive.
+fn path_logger() -> (SocketAddr, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::Write;
+
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a loopback port");
+    let address = listener.local_addr().expect("local address");
+    let paths = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&paths);
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let log = std::sync::Arc::clone(&log);
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0_u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match stream.read(&mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let path = head.split(' ').nth(1).unwrap_or_default().to_string();
+                log.lock().expect("the path log").push(path);
+                // The delay lets every request in flight arrive before a slot frees, so that
+                // the arrival order shows the order of sending.
+                std::thread::sleep(Duration::from_millis(20));
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                );
+            });
+        }
+    });
+    (address, paths)
+}
+
+fn numbered_suite(address: SocketAddr, count: usize) -> String {
+    let mut suite = format!(
+        "name: Numbered\ndefaults:\n  base_url: http://{address}\nhints:\n  - id: any\n    \
+         title: The check failed\n    explanation: See above.\nchecks:\n"
+    );
+    for number in 1..=count {
+        suite.push_str(&format!(
+            "  - id: check-{number}\n    request: {{ url: /{number} }}\n"
+        ));
+    }
+    suite
+}
+
+/// Checks are sent in suite order, so that a run stopped early leaves the end of the suite
+/// unsent rather than a random part of it.
+#[test]
+fn checks_sent_in_suite_order() {
+    let (address, paths) = path_logger();
+    let count = 40;
+    let folder = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(
+        folder.path().join("suite.yaml"),
+        numbered_suite(address, count),
+    )
+    .expect("suite written");
+
+    for concurrency in [1_usize, 4] {
+        paths.lock().expect("the path log").clear();
+        let output = Command::new(env!("CARGO_BIN_EXE_gatecheck"))
+            .current_dir(folder.path())
+            .args(["run", "suite.yaml", "--proxy", "none", "--concurrency"])
+            .arg(concurrency.to_string())
+            .output()
+            .expect("gatecheck runs");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+
+        let arrived: Vec<usize> = paths
+            .lock()
+            .expect("the path log")
+            .iter()
+            .map(|path| {
+                path.trim_start_matches('/')
+                    .parse()
+                    .expect("a numbered path")
+            })
+            .collect();
+        assert_eq!(arrived.len(), count, "{arrived:?}");
+        // With N checks in flight, a request can overtake at most N - 1 earlier ones.
+        for (index, number) in arrived.iter().enumerate() {
+            assert!(
+                number.abs_diff(index + 1) < concurrency.max(1),
+                "check {number} arrived as request {} at concurrency {concurrency}: {arrived:?}",
+                index + 1
+            );
+        }
+    }
 }

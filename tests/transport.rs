@@ -761,6 +761,66 @@ fn proxy_name_not_found() {
     );
 }
 
+/// A proxy URL that the HTTP client would silently ignore is rejected before anything is
+/// sent, from the command line and from the environment alike.
+#[test]
+fn proxy_unknown_scheme_rejected() {
+    let address = closed_loopback_port();
+    let suite = simple(&format!("https://{address}"));
+
+    let flag = run(
+        &suite,
+        "default",
+        &[OsStr::new("--proxy"), OsStr::new("ftp://x")],
+    );
+    assert_eq!(flag.code, Some(2), "{}", flag.transcript());
+    assert!(flag.stderr.contains("invalid --proxy"), "{}", flag.stderr);
+    assert!(flag.stderr.contains("not ftp://"), "{}", flag.stderr);
+
+    let environment = Gatecheck::run_text(&suite, "default")
+        .env("NO_PROXY", "")
+        .env("HTTPS_PROXY", "ftp://user:secret-password@proxy.example:21")
+        .execute();
+    assert_eq!(environment.code, Some(2), "{}", environment.transcript());
+    assert!(
+        environment
+            .stderr
+            .contains("invalid proxy URL from HTTPS_PROXY"),
+        "{}",
+        environment.stderr
+    );
+    assert!(
+        !environment.stderr.contains("secret-password"),
+        "{}",
+        environment.stderr
+    );
+}
+
+/// The password of a proxy URL is masked in every report however short it is.
+#[test]
+fn proxy_short_password_masked() {
+    let address = closed_loopback_port();
+    let proxy = closed_loopback_port();
+    let finished = Gatecheck::run_text(&simple(&format!("https://{address}")), "default")
+        .env("NO_PROXY", "")
+        .args(["--proxy", &format!("http://user:pw@{proxy}")])
+        .execute();
+    let result = reach(&finished);
+
+    let connection = result.connection.expect("the connection is recorded");
+    assert_eq!(
+        connection.proxy.as_deref(),
+        Some(format!("http://user:********@{proxy}").as_str())
+    );
+    for (name, text) in [
+        ("stdout", finished.stdout.clone()),
+        ("Markdown", finished.markdown()),
+        ("JUnit", finished.junit()),
+    ] {
+        assert!(!text.contains("user:pw@"), "{name}:\n{text}");
+    }
+}
+
 #[test]
 fn proxy_auth_required() {
     let servers = Servers::new();

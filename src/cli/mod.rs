@@ -176,7 +176,7 @@ pub struct NetworkArgs {
     tls_min: Option<crate::suite::TlsVersion>,
     /// Proxy for every request (http://, https:// or socks5://, credentials allowed), or
     /// `none` to ignore the vantage's and the environment's.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = parse_proxy)]
     proxy: Option<String>,
     /// Hosts to reach without the proxy, comma-separated as in NO_PROXY.
     #[arg(long, value_name = "HOSTS")]
@@ -427,6 +427,17 @@ fn parse_resolve(text: &str) -> Result<(String, std::net::IpAddr), String> {
     let address = address.trim_start_matches('[').trim_end_matches(']');
     let address = address.parse().map_err(|_| invalid())?;
     Ok((host.to_string(), address))
+}
+
+fn parse_proxy(text: &str) -> Result<String, String> {
+    if text == "none" {
+        return Ok(text.to_string());
+    }
+    crate::run::network::check_proxy_url(text)
+        .map(|()| text.to_string())
+        .map_err(|reason| {
+            format!("invalid --proxy: {reason}; or write `none` for a direct connection")
+        })
 }
 
 fn parse_connect_to(text: &str) -> Result<crate::suite::ConnectTo, String> {

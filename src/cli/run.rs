@@ -147,33 +147,59 @@ async fn next_signal() -> Option<StopReason> {
         .map(|()| StopReason::Interrupt)
 }
 
-/// Fails with a clear message when `concurrency` connections would not fit under the limit
-/// of open files, instead of failing checks with "too many open files" halfway through.
+/// Makes room for `concurrency` connections under the limit of open files, or fails with a
+/// clear message, instead of failing checks with "too many open files" halfway through.
+///
+/// A soft limit below twice the estimate is raised toward the hard limit, as a process may do
+/// without privileges: CI runners often start jobs with a soft limit of 1,024 and a much
+/// higher hard limit.
 fn check_descriptor_limit(concurrency: usize) -> Result<(), String> {
     // Room for the reports, the CA files, standard streams and the runtime's own descriptors.
     const RESERVED: usize = 32;
     // hyper-util's pool may open a second connection while a first is being set up, so a run
-    // was measured at up to twice `concurrency` connections (131 at concurrency 64).
-    let connections = concurrency * 2;
-    let Some(limit) = open_file_limit() else {
+    // was measured at up to twice `concurrency` descriptors (123 at concurrency 64).
+    let needed = concurrency.saturating_mul(2).saturating_add(RESERVED);
+    let Some(limit) = limits::raise_open_files(needed.saturating_mul(2)) else {
         return Ok(());
     };
-    if connections + RESERVED <= limit {
+    if needed <= limit {
         return Ok(());
     }
     Err(format!(
-        "--concurrency {concurrency} needs about {} open files, but this process may open only {limit}; lower --concurrency or raise the limit with `ulimit -n`",
-        connections + RESERVED
+        "--concurrency {concurrency} needs about {needed} open files, but this process may open only {limit}; lower --concurrency or raise the limit with `ulimit -n`"
     ))
 }
 
-/// Reads the soft limit of open files from /proc on Linux; elsewhere the check is skipped.
-fn open_file_limit() -> Option<usize> {
-    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-    let line = limits
-        .lines()
-        .find(|line| line.starts_with("Max open files"))?;
-    line.split_whitespace().nth(3)?.parse().ok()
+#[cfg(unix)]
+mod limits {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+
+    /// Raises the soft limit of open files to `wanted`, or to the hard limit if that is
+    /// lower, and returns the soft limit then in force. `None` means no limit.
+    pub fn raise_open_files(wanted: usize) -> Option<usize> {
+        let mut limit = getrlimit(Resource::Nofile);
+        let current = limit.current?;
+        let wanted = wanted as u64;
+        if current < wanted {
+            let raised = limit.maximum.map_or(wanted, |maximum| maximum.min(wanted));
+            if raised > current {
+                limit.current = Some(raised);
+                // A refusal leaves the old limit, which the caller then checks.
+                if setrlimit(Resource::Nofile, limit.clone()).is_ok() {
+                    return usize::try_from(raised).ok();
+                }
+            }
+        }
+        usize::try_from(current).ok()
+    }
+}
+
+#[cfg(not(unix))]
+mod limits {
+    /// Open files are not limited per process in this way outside Unix.
+    pub fn raise_open_files(_wanted: usize) -> Option<usize> {
+        None
+    }
 }
 
 /// Checks the `--vantage` names and puts them in the suite's order, so that each vantage's
@@ -293,7 +319,7 @@ async fn run_vantage(
     for warning in &plan.warnings {
         eprintln!("warning: {warning}");
     }
-    let clients = match Clients::new(plan.client_settings()) {
+    let clients = match Clients::new(plan.client_settings(), plan.concurrency) {
         Ok(clients) => clients,
         Err(error) => {
             eprintln!("error: {error}");

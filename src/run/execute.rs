@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::assert::{self, Response};
@@ -17,7 +17,7 @@ use crate::results::{
 };
 use crate::run::classify;
 use crate::run::lockout::{Lockout, Verdict};
-use crate::run::network::Clients;
+use crate::run::network::{self, Clients};
 use crate::run::plan::{Plan, PreparedRequest};
 use crate::run::proxy::ProxyProbes;
 use crate::run::stop::Stop;
@@ -45,7 +45,7 @@ struct Run {
     suite: Arc<Suite>,
     plan: Plan,
     clients: Clients,
-    semaphore: Semaphore,
+    semaphore: Arc<Semaphore>,
     /// Resolved variables plus the values captured so far.
     values: Mutex<HashMap<String, String>>,
     /// Grows when a check captures a secret value.
@@ -93,7 +93,7 @@ pub async fn execute(
     let run = Arc::new(Run {
         lockout,
         stop,
-        semaphore: Semaphore::new(plan.concurrency),
+        semaphore: Arc::new(Semaphore::new(plan.concurrency)),
         values: Mutex::new(plan.values.clone()),
         redactor: Mutex::new(plan.redactor.clone()),
         stopped_by: Mutex::new(None),
@@ -120,14 +120,45 @@ pub async fn execute(
     // does not grow with the size of the suite. Every task waits only for earlier checks
     // (dependencies, the credential gate), and the earliest unfinished one is always spawned,
     // so the window cannot deadlock.
+    //
+    // A check that waits for nothing gets its slot here, before it is spawned, so that such
+    // checks are sent in suite order: newly spawned tasks start in no fixed order, and an
+    // interrupted run or `--fail-fast` should leave the end of the suite unsent, not a random
+    // part of it. Checks that wait take their slot once their wait is over, so that they do
+    // not hold a slot while waiting.
     let window = run.plan.concurrency.saturating_mul(4).max(16);
     let mut tasks = JoinSet::new();
     let mut task_position = HashMap::new();
     let mut finished: BTreeMap<usize, CheckResult> = BTreeMap::new();
     let mut results: Vec<CheckResult> = Vec::with_capacity(count);
-    let mut senders = senders.into_iter().enumerate();
+    let mut senders = senders.into_iter().enumerate().peekable();
+    let waits = |position: usize| {
+        let planned = &run.plan.checks[position];
+        planned.skip_reason.is_some()
+            || !run.suite.checks[planned.index].depends_on.is_empty()
+            || run.lockout.gates(position)
+    };
+    let mut free_permit: Option<OwnedSemaphorePermit> = None;
     loop {
+        let mut permit_wanted = false;
         while tasks.len() < window {
+            let Some(&(position, _)) = senders.peek() else {
+                break;
+            };
+            let permit = if waits(position) {
+                None
+            } else {
+                let permit = free_permit
+                    .take()
+                    .map_or_else(|| Arc::clone(&run.semaphore).try_acquire_owned(), Ok);
+                match permit {
+                    Ok(permit) => Some(permit),
+                    Err(_) => {
+                        permit_wanted = true;
+                        break;
+                    }
+                }
+            };
             let Some((position, sender)) = senders.next() else {
                 break;
             };
@@ -142,7 +173,7 @@ pub async fn execute(
                 .collect();
             let run = Arc::clone(&run);
             let handle = tasks.spawn(async move {
-                let result = run_planned(&run, position, dependencies).await;
+                let result = run_planned(&run, position, dependencies, permit).await;
                 run.lockout.finish(position, verdict(&result));
                 // A send error only means that no check depends on this one.
                 let _ = sender.send(Some(result.outcome));
@@ -151,7 +182,19 @@ pub async fn execute(
             task_position.insert(handle.id(), position);
         }
 
-        let Some(joined) = tasks.join_next_with_id().await else {
+        // Only a slot taken for the next check is kept, and that check took it above.
+        free_permit = None;
+
+        // Waits for a task to finish, or for a free slot for the next check that waits for
+        // nothing; the loop above then spawns it.
+        let joined = tokio::select! {
+            joined = tasks.join_next_with_id() => joined,
+            permit = Arc::clone(&run.semaphore).acquire_owned(), if permit_wanted => {
+                free_permit = permit.ok();
+                continue;
+            }
+        };
+        let Some(joined) = joined else {
             break;
         };
         let (position, result) = match joined {
@@ -220,6 +263,7 @@ async fn run_planned(
     run: &Run,
     position: usize,
     dependencies: Vec<(String, watch::Receiver<Option<Outcome>>)>,
+    permit: Option<OwnedSemaphorePermit>,
 ) -> CheckResult {
     let planned = &run.plan.checks[position];
     for (id, mut receiver) in dependencies {
@@ -251,7 +295,10 @@ async fn run_planned(
 
     // The semaphore is never closed, so acquiring only waits. It is taken after the
     // dependencies finished, so that waiting checks do not hold the slots they wait for.
-    let _permit = run.semaphore.acquire().await.ok();
+    let _permit = match permit {
+        Some(permit) => Some(permit),
+        None => Arc::clone(&run.semaphore).acquire_owned().await.ok(),
+    };
     if let Some(reason) = run.stop.reason() {
         return skipped(run, position, reason.to_string());
     }
@@ -592,7 +639,7 @@ fn base_result(
                 .proxy
                 .url
                 .as_ref()
-                .map(|url| redactor.redact_owned(url.expose().to_string())),
+                .map(|url| redactor.redact_owned(network::shown_proxy_url(url.expose()))),
             proxy_source: prepared.proxy.source.clone(),
             remote_address: None,
             addresses_tried: Vec::new(),

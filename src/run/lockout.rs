@@ -101,6 +101,12 @@ impl Lockout {
         });
     }
 
+    /// Tells whether the check at `position` has a credential, and so may have to wait in
+    /// [`Lockout::wait`].
+    pub fn gates(&self, position: usize) -> bool {
+        self.places.contains_key(&position)
+    }
+
     /// Waits until the check at `position` may send: it is its turn to probe (`None`), or the
     /// server has judged the credential (`Some`). Checks without a credential never wait.
     pub async fn wait(&self, position: usize) -> Option<Verdict> {

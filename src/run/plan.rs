@@ -84,6 +84,8 @@ pub enum PlanError {
     InvalidBaseUrl { url: String, reason: String },
     #[error("{0}")]
     ConnectTo(String),
+    #[error("invalid proxy URL from {source_name}: {reason}")]
+    InvalidProxy { source_name: String, reason: String },
     #[error("unknown check `{name}` in --check; {}", suggest(.name, .valid, "this suite's checks are"))]
     UnknownCheck { name: String, valid: Vec<String> },
     #[error("no check has tag `{name}` (from --tag); {}", suggest(.name, .valid, "the suite's tags are"))]
@@ -661,6 +663,12 @@ fn prepare(
     };
     let environment = |name: &str| context.proxy_environment.get(name).cloned();
     let proxy = network::choose_proxy(&url, vantage, vantage_proxy, context.network, &environment);
+    if let Some(proxy_url) = &proxy.url {
+        network::check_proxy_url(proxy_url.expose()).map_err(|reason| PlanError::InvalidProxy {
+            source_name: proxy.source.clone(),
+            reason,
+        })?;
+    }
     let mut resolve = context.resolve.to_vec();
     let connect_to =
         network::apply_route(context.routes, &url, &mut resolve).map_err(PlanError::ConnectTo)?;
