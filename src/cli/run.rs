@@ -185,7 +185,7 @@ mod limits {
             if raised > current {
                 limit.current = Some(raised);
                 // A refusal leaves the old limit, which the caller then checks.
-                if setrlimit(Resource::Nofile, limit.clone()).is_ok() {
+                if setrlimit(Resource::Nofile, limit).is_ok() {
                     return usize::try_from(raised).ok();
                 }
             }
