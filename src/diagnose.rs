@@ -221,12 +221,23 @@ fn builtin_for_error(kind: ErrorKind) -> (&'static str, &'static str, &'static s
              send). Check this vantage's routing, VPN or egress path to the address, and the \
              firewall rules for this source address.",
         ),
+        ErrorKind::ConnectLocalAddress => (
+            "builtin.connect.local-address",
+            "The source address cannot be used here",
+            "The connection could not be sent from the configured source address (the \
+             vantage's `local_address` or `--local-address`): this machine has no interface \
+             with that address, or the address is IPv4 and the target IPv6 (or the other way \
+             round). Use an address of this runner (`ip -brief address` lists them), or remove \
+             the setting.",
+        ),
         ErrorKind::TlsUnknownIssuer => (
             "builtin.tls.unknown-issuer",
             "The server's certificate is not trusted",
             "The certificate chain does not lead to a CA this machine trusts, or it is \
              self-signed. Pass the issuing CA with `--ca-file`, or set `defaults.tls.ca_file` in \
-             the suite.",
+             the suite. When the message says that the server's certificate is a CA \
+             certificate, trusting it does not help: the server needs a certificate issued by \
+             that CA, or a self-signed one made without `CA:TRUE`.",
         ),
         ErrorKind::TlsHostnameMismatch => (
             "builtin.tls.hostname-mismatch",

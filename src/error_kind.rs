@@ -16,6 +16,9 @@ pub enum ErrorKind {
     /// No route to the address: the network is unreachable from this machine, or a router or
     /// firewall answered that the host cannot be reached.
     ConnectUnreachable,
+    /// The configured source address (`local_address`) could not be bound: this machine does
+    /// not have it, or it is of the other IP family than the target.
+    ConnectLocalAddress,
     /// The certificate chain does not lead to a trusted CA; includes self-signed certificates.
     TlsUnknownIssuer,
     TlsHostnameMismatch,
@@ -43,12 +46,13 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 19] = [
+    pub const ALL: [ErrorKind; 20] = [
         ErrorKind::Dns,
         ErrorKind::ConnectRefused,
         ErrorKind::ConnectTimeout,
         ErrorKind::ConnectReset,
         ErrorKind::ConnectUnreachable,
+        ErrorKind::ConnectLocalAddress,
         ErrorKind::TlsUnknownIssuer,
         ErrorKind::TlsHostnameMismatch,
         ErrorKind::TlsExpired,
@@ -72,6 +76,7 @@ impl ErrorKind {
             ErrorKind::ConnectTimeout => "connect.timeout",
             ErrorKind::ConnectReset => "connect.reset",
             ErrorKind::ConnectUnreachable => "connect.unreachable",
+            ErrorKind::ConnectLocalAddress => "connect.local-address",
             ErrorKind::TlsUnknownIssuer => "tls.unknown-issuer",
             ErrorKind::TlsHostnameMismatch => "tls.hostname-mismatch",
             ErrorKind::TlsExpired => "tls.expired",

@@ -186,14 +186,21 @@ pub struct ConnectionInfo {
     /// `HOST:PORT -> ADDRESS:PORT (source)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect_to: Option<String>,
+    /// The `resolve` override that gave the host its address, as `HOST -> ADDRESS (source)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolve: Option<String>,
+    /// The source address the connection was sent from (`local_address`), when one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_address: Option<String>,
     /// The negotiated TLS version, `TLS 1.2` or `TLS 1.3`; absent for plain HTTP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_version: Option<String>,
     /// The server's leaf certificate; absent for plain HTTP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateInfo>,
-    /// Set when the request's TLS handshake failed: whether `tls_version` and `certificate`
-    /// come from a second handshake that accepted any certificate, or why they are missing.
+    /// Where `tls_version` and `certificate` come from when the request did not report them (a
+    /// second handshake after a failed one, or a handshake through the same proxy), or why
+    /// they are missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_note: Option<String>,
 }

@@ -274,6 +274,23 @@ fn resolve_overrides_dns() {
         .against(&simulator)
         .execute();
     assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+
+    // Reports name the override that chose the address.
+    let rule = "localhost -> 127.0.0.1 (resolve of vantage internal)";
+    let results = finished.results();
+    let connection = results.checks[0].connection.as_ref().expect("a connection");
+    assert_eq!(connection.resolve.as_deref(), Some(rule));
+    assert!(
+        finished.markdown().contains(rule),
+        "{}",
+        finished.markdown()
+    );
+    let junit_text = format!("resolve: {}", rule.replace('>', "&gt;"));
+    assert!(
+        finished.junit().contains(&junit_text),
+        "{}",
+        finished.junit()
+    );
 }
 
 /// The SOCKS5 proxy of tests/tools/socks5.py, killed on drop.

@@ -649,6 +649,8 @@ fn schema_accepts_tls_evidence() {
         connect_to: Some(
             "ise.example.test:443 -> 192.0.2.10:8443 (connect_to of vantage external)".to_string(),
         ),
+        resolve: Some("ise.example.test -> 192.0.2.10 (resolve of vantage external)".to_string()),
+        local_address: Some("192.0.2.77".to_string()),
         tls_version: Some("TLS 1.3".to_string()),
         certificate: Some(CertificateInfo {
             subject: "CN=ise.example.test".to_string(),

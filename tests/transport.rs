@@ -135,6 +135,11 @@ fn tls_untrusted_ca() {
         "{}",
         finished.transcript()
     );
+    let message = &result.error.as_ref().expect("an error").message;
+    assert!(
+        message.contains("does not lead to a CA this machine trusts (UnknownIssuer)"),
+        "{message}"
+    );
     let certificate = result
         .connection
         .and_then(|connection| connection.certificate)
@@ -1269,5 +1274,42 @@ fn local_address_per_vantage() {
             .last()
             .map(ToString::to_string);
         assert_eq!(seen.as_deref(), Some(source), "vantage {vantage}");
+        let connection = result.connection.expect("a connection");
+        assert_eq!(connection.local_address.as_deref(), Some(source));
+        assert!(
+            finished.markdown().contains(&format!("from `{source}`")),
+            "{}",
+            finished.markdown()
+        );
     }
+}
+
+/// 192.0.2.55 is a documentation address (RFC 5737) that no interface of a test machine has,
+/// so binding to it fails before any packet is sent.
+#[test]
+fn local_address_not_on_machine() {
+    let servers = Servers::new();
+    let (address, _peers) = servers.peer_logger();
+    let suite = Suite {
+        base_url: &format!("http://{address}"),
+        vantages: "  - name: elsewhere\n    local_address: 192.0.2.55\n",
+        expect: "",
+    }
+    .to_yaml();
+    let finished = run(&suite, "elsewhere", &[]);
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "connect.local-address",
+        "{}",
+        finished.transcript()
+    );
+    let message = &result.error.as_ref().expect("an error").message;
+    assert!(
+        message.starts_with("cannot send from the source address 192.0.2.55: "),
+        "{message}"
+    );
+    let diagnosis = result.diagnosis.expect("a diagnosis");
+    assert_eq!(diagnosis.id, "builtin.connect.local-address");
 }

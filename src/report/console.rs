@@ -286,6 +286,12 @@ fn write_problem(text: &mut String, check: &CheckResult, styles: &Styles) {
         if let Some(rule) = &connection.connect_to {
             route.push_str(&format!(", connect_to {}", one_line(rule)));
         }
+        if let Some(rule) = &connection.resolve {
+            route.push_str(&format!(", resolve {}", one_line(rule)));
+        }
+        if let Some(address) = &connection.local_address {
+            route.push_str(&format!(", from {}", one_line(address)));
+        }
         let _ = writeln!(text, "    {}", styles.paint(Style::Dim, &route));
     }
     for (label, line) in tls_lines(check.connection.as_ref()) {

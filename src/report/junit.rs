@@ -326,6 +326,12 @@ fn system_out(check: &CheckResult) -> String {
         if let Some(rule) = &connection.connect_to {
             text.push_str(&format!("connect to: {rule}\n"));
         }
+        if let Some(rule) = &connection.resolve {
+            text.push_str(&format!("resolve: {rule}\n"));
+        }
+        if let Some(address) = &connection.local_address {
+            text.push_str(&format!("source address: {address}\n"));
+        }
     }
     for (label, line) in tls_lines(check.connection.as_ref()) {
         text.push_str(&format!("{label}: {line}\n"));

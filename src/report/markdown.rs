@@ -171,6 +171,12 @@ fn routes_cell(run: &RunResults) -> Option<String> {
         if let Some(rule) = &connection.connect_to {
             let _ = write!(route, ", connect_to {}", code(rule, Cell::Yes));
         }
+        if let Some(rule) = &connection.resolve {
+            let _ = write!(route, ", resolve {}", code(rule, Cell::Yes));
+        }
+        if let Some(address) = &connection.local_address {
+            let _ = write!(route, ", from {}", code(address, Cell::Yes));
+        }
         match routes.iter_mut().find(|(known, _)| *known == route) {
             Some((_, count)) => *count += 1,
             None => routes.push((route, 1)),
@@ -272,6 +278,12 @@ fn write_problem(out: &mut impl fmt::Write, check: &CheckResult) -> fmt::Result 
         }
         if let Some(rule) = &connection.connect_to {
             writeln!(out, "- Connect to: {}", code(rule, Cell::No))?;
+        }
+        if let Some(rule) = &connection.resolve {
+            writeln!(out, "- Resolve: {}", code(rule, Cell::No))?;
+        }
+        if let Some(address) = &connection.local_address {
+            writeln!(out, "- Source address: {}", code(address, Cell::No))?;
         }
     }
     if let Some(response) = &check.response {

@@ -100,6 +100,8 @@ macro_rules! for_each_string {
                 remote_address,
                 addresses_tried,
                 connect_to,
+                resolve,
+                local_address,
                 tls_version,
                 certificate,
                 tls_note,
@@ -117,6 +119,12 @@ macro_rules! for_each_string {
                 }
                 if let Some(connect_to) = connect_to {
                     visit(connect_to);
+                }
+                if let Some(resolve) = resolve {
+                    visit(resolve);
+                }
+                if let Some(local_address) = local_address {
+                    visit(local_address);
                 }
                 if let Some(tls_version) = tls_version {
                     visit(tls_version);

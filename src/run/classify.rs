@@ -47,6 +47,10 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
         }
         return ErrorKind::ProxyConnectFailed;
     }
+    // hyper-util's connector binds the source address before it connects.
+    if text.contains("tcp bind local error") {
+        return ErrorKind::ConnectLocalAddress;
+    }
     if error.is_timeout() {
         return if error.is_connect() {
             ErrorKind::ConnectTimeout
@@ -226,10 +230,18 @@ fn reword_certificate_error(error: &CertificateError) -> Option<String> {
              without CA:TRUE"
                 .to_string(),
         ),
-        CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => Some(
-            "the certificate's signature does not fit the key of the trusted CA named as its \
-             issuer: usually another CA with the same name signed it, such as a self-signed \
-             certificate named like a trusted root"
+        CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
+        | CertificateError::BadSignature => Some(
+            "the certificate's signature does not verify with the key of the trusted CA named \
+             as its issuer (BadSignature): usually another CA with the same name signed it, \
+             such as a self-signed certificate named like a trusted one (on Debian, a \
+             self-signed CN=localhost certificate and the system's snakeoil certificate)"
+                .to_string(),
+        ),
+        CertificateError::UnknownIssuer => Some(
+            "the certificate chain does not lead to a CA this machine trusts (UnknownIssuer): \
+             the certificate is self-signed, or its issuing CA is in neither the system's trust \
+             store nor --ca-file"
                 .to_string(),
         ),
         _ => None,

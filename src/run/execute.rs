@@ -466,6 +466,12 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
                 message
             };
             let (kind, message) = run.proxy_probes.examine(kind, message, prepared).await;
+            let message = match (kind, prepared.client.local_address) {
+                (ErrorKind::ConnectLocalAddress, Some(address)) => {
+                    format!("cannot send from the source address {address}: {message}")
+                }
+                _ => message,
+            };
             let (kind, message, tls) =
                 tls_evidence::examine_failure(kind, message, prepared, &run.stall_probes).await;
             let addresses_tried = if kind == ErrorKind::Dns {
@@ -647,6 +653,14 @@ fn base_result(
                 .connect_to
                 .as_ref()
                 .map(|redirect| redactor.redact_owned(redirect.description.clone())),
+            resolve: prepared
+                .resolve_rule
+                .as_ref()
+                .map(|rule| redactor.redact_owned(rule.clone())),
+            local_address: prepared
+                .client
+                .local_address
+                .map(|address| address.to_string()),
             tls_version: None,
             certificate: None,
             tls_note: None,

@@ -234,6 +234,9 @@ pub struct PreparedRequest {
     pub proxy: ProxyChoice,
     /// Set when a `connect_to` rule sends the connection to another host or port.
     pub connect_to: Option<network::ConnectRedirect>,
+    /// The `resolve` override that gave the URL's host its address, as `HOST -> ADDRESS
+    /// (source)`, for reports.
+    pub resolve_rule: Option<String>,
 }
 
 impl PreparedRequest {
@@ -710,6 +713,12 @@ fn prepare(
             .unwrap_or(network::DEFAULT_CONNECT_TIMEOUT),
     };
 
+    // Through a proxy the proxy resolves the target's name, so an override of it does not
+    // apply; a `connect_to` rule reports its own address.
+    let resolve_rule = (proxy.url.is_none() && connect_to.is_none())
+        .then(|| resolve_rule(&url, vantage, context.network))
+        .flatten();
+
     Ok(PreparedRequest {
         method: Method::from_bytes(request.method.as_bytes()).unwrap_or(Method::GET),
         url,
@@ -720,7 +729,23 @@ fn prepare(
         client,
         proxy,
         connect_to,
+        resolve_rule,
     })
+}
+
+/// Describes the `resolve` override for the host of `url`, if one applies: the command
+/// line's before the vantage's.
+fn resolve_rule(url: &Url, vantage: &Vantage, network: &NetworkOptions) -> Option<String> {
+    let host = url.host_str()?;
+    let matches = |(name, _): &&(String, std::net::IpAddr)| name.eq_ignore_ascii_case(host);
+    if let Some((_, address)) = network.resolve.iter().find(matches) {
+        return Some(format!("{host} -> {address} (--resolve)"));
+    }
+    let (_, address) = vantage.network.resolve.iter().find(matches)?;
+    Some(format!(
+        "{host} -> {address} (resolve of vantage {})",
+        vantage.name
+    ))
 }
 
 /// Characters encoded in query names and values: those that would end or split the

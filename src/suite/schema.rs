@@ -731,6 +731,9 @@ pub enum ErrorKindName {
     /// No route to the address, or a router or firewall answered that it cannot be reached.
     #[serde(rename = "connect.unreachable")]
     ConnectUnreachable,
+    /// The source address (`local_address`) is not one this machine can send from.
+    #[serde(rename = "connect.local-address")]
+    ConnectLocalAddress,
     /// The certificate chain does not lead to a trusted CA; includes self-signed certificates.
     #[serde(rename = "tls.unknown-issuer")]
     TlsUnknownIssuer,
