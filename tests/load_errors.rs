@@ -1795,3 +1795,37 @@ fn validate_missing_file_exit_2() {
         "cannot read suite file tests/fixtures/invalid/absent.yaml",
     );
 }
+
+/// A run lists a few checks without hint rules one by one, and counts many of them in one
+/// line, so that the warnings do not bury the run's own output.
+#[test]
+fn run_counts_many_unhinted_checks() {
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let path = folder.path().join("unhinted.yaml");
+    let mut suite = String::from("name: Unhinted\ndefaults:\n  base_url: http://127.0.0.1:9\n");
+    suite.push_str("checks:\n");
+    for number in 1..=5 {
+        suite.push_str(&format!(
+            "  - id: check-{number}\n    request:\n      url: /\n"
+        ));
+    }
+    std::fs::write(&path, suite).expect("the suite is written");
+    let path_text = path.display().to_string();
+
+    let run = gatecheck(&["run", &path_text, "--proxy", "none"]);
+    assert_stderr_contains(
+        &run,
+        &format!(
+            "warning: 5 checks have no hint rules, so their failures get only the built-in \
+             diagnosis; `gatecheck validate {path_text}` lists them\n"
+        ),
+    );
+    assert!(
+        !run.stderr.contains("check `check-1` has no hint rules"),
+        "{}",
+        run.stderr
+    );
+
+    let validate = gatecheck(&["validate", &path_text]);
+    assert_stderr_contains(&validate, "warning: check `check-5` has no hint rules\n");
+}

@@ -391,6 +391,27 @@ fn junit_properties_of_run() {
     );
 }
 
+/// CI pages show a test case's output, not the suite's properties, so an unverified check says
+/// so at the start of its own output.
+#[test]
+fn junit_insecure_check_warns_in_output() {
+    let report = parse_junit(&junit::render(&[sample_run()]));
+    let system_out = report.test_suites[0].test_cases[0]
+        .system_out
+        .as_deref()
+        .unwrap_or_default();
+    assert!(
+        system_out.starts_with("WARNING: TLS not verified (insecure)"),
+        "{system_out}"
+    );
+    let secure = parse_junit(&junit::render(&[secure_run()]));
+    let secure_out = secure.test_suites[0].test_cases[0]
+        .system_out
+        .as_deref()
+        .unwrap_or_default();
+    assert!(!secure_out.contains("TLS not verified"), "{secure_out}");
+}
+
 #[test]
 fn junit_secure_run_omits_insecure() {
     let report = parse_junit(&junit::render(&[secure_run()]));
@@ -484,7 +505,7 @@ fn console_check_line_layout() {
     let line = console::check_line(&passed_check(), 13, &Styles::plain());
     assert_eq!(
         line,
-        "PASS  admin-login    200                    85 ms  Admin login page loads [TLS not verified]"
+        "PASS  admin-login    200                        85 ms  Admin login page loads [TLS not verified]"
     );
 }
 

@@ -29,7 +29,8 @@ pub fn evaluate(
     let missing = || missing_text.clone();
 
     if let Some(minimum) = expect.min_days_left {
-        let expected = format!("at least {minimum} days left");
+        let unit = if minimum == 1 { "day" } else { "days" };
+        let expected = format!("at least {minimum} {unit} left");
         match certificate {
             Some(certificate) if certificate.days_left >= i64::from(minimum) => {}
             Some(certificate) => fail(

@@ -20,7 +20,7 @@ pub async fn run(args: RunArgs) -> u8 {
         }
     };
     if let Some(warnings) = &loaded.warnings {
-        eprintln!("{warnings}");
+        print_load_warnings(warnings, &args.suite);
     }
     let mut vars = Vec::new();
     for text in &args.vars {
@@ -145,6 +145,35 @@ async fn next_signal() -> Option<StopReason> {
         .await
         .ok()
         .map(|()| StopReason::Interrupt)
+}
+
+/// The number of checks without hint rules that a run still lists one by one; beyond it, one
+/// line counts them, so that the run's own output stays in view.
+const UNHINTED_LISTED: usize = 3;
+
+/// Prints the suite's warnings before a run. Checks without hint rules are counted in one line
+/// when there are more than [`UNHINTED_LISTED`]; `validate` lists them all.
+fn print_load_warnings(warnings: &crate::suite::SuiteErrors, suite: &Path) {
+    let unhinted = warnings
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.unhinted_check)
+        .count();
+    if unhinted <= UNHINTED_LISTED {
+        eprintln!("{warnings}");
+        return;
+    }
+    let mut others = warnings.clone();
+    others
+        .diagnostics
+        .retain(|diagnostic| !diagnostic.unhinted_check);
+    if !others.diagnostics.is_empty() {
+        eprintln!("{others}");
+    }
+    eprintln!(
+        "warning: {unhinted} checks have no hint rules, so their failures get only the built-in diagnosis; `gatecheck validate {}` lists them",
+        suite.display()
+    );
 }
 
 /// Makes room for `concurrency` connections under the limit of open files, or fails with a

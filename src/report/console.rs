@@ -8,13 +8,16 @@
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 
-use super::text::{format_check_count, format_counts, format_duration, one_line, visible_controls};
+use super::text::{
+    format_check_count, format_counts, format_duration, id_and_name, name_beside_id, one_line,
+    visible_controls,
+};
 use super::tls::tls_lines;
 use crate::results::{CheckResult, Outcome, RunResults};
 
 /// Width of the column that shows the status code or error kind, long enough for most error
 /// kinds such as `tls.unknown-issuer`. Longer values push the rest of the line to the right.
-const GOT_WIDTH: usize = 18;
+const GOT_WIDTH: usize = 22;
 
 /// Width of the right-aligned duration column: fits `999 ms` and `99.99 s` with room to spare.
 const DURATION_WIDTH: usize = 8;
@@ -173,8 +176,9 @@ pub fn check_line(check: &CheckResult, id_width: usize, styles: &Styles) -> Stri
 
     let mut line = format!(
         "{mark}  {id:<id_width$}  {got:<GOT_WIDTH$}  {duration:>DURATION_WIDTH$}  {}",
-        one_line(&check.name)
+        one_line(name_beside_id(&check.id, &check.name))
     );
+    line.truncate(line.trim_end().len());
     if let Some(reason) = &check.skip_reason {
         let reason = if reason.starts_with("skipped") {
             format!("({})", one_line(reason))
@@ -258,10 +262,9 @@ pub fn footer(run: &RunResults, styles: &Styles) -> String {
 /// Writes one failed or errored check, indented under a `FAIL id: name` line.
 fn write_problem(text: &mut String, check: &CheckResult, styles: &Styles) {
     let title = format!(
-        "{} {}: {}",
+        "{} {}",
         mark(check.outcome).trim_end(),
-        one_line(&check.id),
-        one_line(&check.name)
+        one_line(&id_and_name(&check.id, &check.name))
     );
     let _ = writeln!(text, "  {}", styles.outcome(check.outcome, &title));
     let _ = writeln!(text, "    {}", one_line(&check.request.line()));

@@ -17,7 +17,7 @@ use std::io;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use super::text::visible_controls;
+use super::text::{id_and_name, visible_controls};
 use super::tls::tls_lines;
 use crate::results::{CheckResult, Outcome, RunResults};
 
@@ -176,7 +176,7 @@ fn write_case<W: io::Write>(
     check: &CheckResult,
     classname: &str,
 ) -> io::Result<()> {
-    let name = format!("{}: {}", check.id, check.name);
+    let name = id_and_name(&check.id, &check.name);
     let mut element = BytesStart::new("testcase");
     element.push_attribute(("name", xml(&name).as_ref()));
     element.push_attribute(("classname", classname));
@@ -307,7 +307,15 @@ fn push_exchange(text: &mut String, check: &CheckResult) {
 /// Renders the exchange as a terminal user would read it: request line, status line, the
 /// selected headers and the start of the body.
 fn system_out(check: &CheckResult) -> String {
-    let mut text = check.request.line();
+    let mut text = String::new();
+    // First, because CI pages often show only the start of a test case's output.
+    if check.insecure {
+        text.push_str(
+            "WARNING: TLS not verified (insecure): a pass does not show that the server's \
+             certificate is valid\n",
+        );
+    }
+    text.push_str(&check.request.line());
     text.push('\n');
     if let Some(connection) = &check.connection {
         match &connection.proxy {

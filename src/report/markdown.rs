@@ -13,7 +13,7 @@ use std::fmt::{self, Write as _};
 use std::io;
 
 use super::redacted_lines::RedactedLines;
-use super::text::{format_check_count, format_duration, visible_controls};
+use super::text::{format_check_count, format_duration, name_beside_id, visible_controls};
 use super::tls::tls_lines;
 
 /// Shared with the merged report, which prints the same counts per vantage.
@@ -201,7 +201,12 @@ fn write_checks_table(out: &mut impl fmt::Write, run: &RunResults) -> fmt::Resul
 
     out.write_str("| Check | Result | Expected | Got | Duration |\n|---|---|---|---|---|\n")?;
     for check in &run.checks {
-        let mut check_cell = format!("{} {}", code(&check.id, Cell::Yes), inline(&check.name));
+        let mut check_cell = code(&check.id, Cell::Yes);
+        let name = name_beside_id(&check.id, &check.name);
+        if !name.is_empty() {
+            check_cell.push(' ');
+            check_cell.push_str(&inline(name));
+        }
         if check.insecure {
             check_cell.push_str(" (TLS not verified)");
         }
@@ -247,12 +252,17 @@ fn write_problem(out: &mut impl fmt::Write, check: &CheckResult) -> fmt::Result 
         Outcome::Failed => "❌",
         _ => "⚠️",
     };
-    writeln!(
-        out,
-        "#### {mark} {}: {}\n",
-        code(&check.id, Cell::No),
-        inline(&check.name)
-    )?;
+    let name = name_beside_id(&check.id, &check.name);
+    if name.is_empty() {
+        writeln!(out, "#### {mark} {}\n", code(&check.id, Cell::No))?;
+    } else {
+        writeln!(
+            out,
+            "#### {mark} {}: {}\n",
+            code(&check.id, Cell::No),
+            inline(name)
+        )?;
+    }
 
     writeln!(out, "- Request: {}", code(&check.request.line(), Cell::No))?;
     if let Some(connection) = &check.connection {

@@ -39,6 +39,21 @@ pub(crate) fn format_check_count(total: usize) -> String {
     }
 }
 
+/// Returns `id: name`, or only the id when the check has no name of its own (the name then
+/// repeats the id).
+pub(crate) fn id_and_name(id: &str, name: &str) -> String {
+    if name == id || name.is_empty() {
+        id.to_string()
+    } else {
+        format!("{id}: {name}")
+    }
+}
+
+/// Returns the name to show beside the id: empty when it only repeats the id.
+pub(crate) fn name_beside_id<'a>(id: &str, name: &'a str) -> &'a str {
+    if name == id { "" } else { name }
+}
+
 /// Replaces the characters that a terminal, an XML parser or a Markdown renderer would act on
 /// instead of showing, so that a hostile response body cannot recolor a terminal, hide text
 /// or make a report unreadable.

@@ -414,7 +414,7 @@ fn skipped(run: &Run, position: usize, reason: String) -> CheckResult {
         error: None,
         skip_reason: Some(redactor.redact_owned(reason)),
         diagnosis: None,
-        insecure: planned.preview.client.tls.insecure,
+        insecure: planned.preview.client.tls.insecure && planned.preview.url.scheme() == "https",
         connection: None,
         attempts: Vec::new(),
     }
@@ -639,7 +639,8 @@ fn base_result(
         error: None,
         skip_reason: None,
         diagnosis: None,
-        insecure: prepared.client.tls.insecure,
+        // Plain HTTP has no certificate to leave unverified.
+        insecure: prepared.client.tls.insecure && prepared.url.scheme() == "https",
         connection: Some(ConnectionInfo {
             proxy: prepared
                 .proxy

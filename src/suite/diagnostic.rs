@@ -21,6 +21,9 @@ pub struct Diagnostic {
     pub width: usize,
     /// The fix.
     pub help: Option<String>,
+    /// Set on the warning about a check without hint rules, which `run` summarizes when
+    /// there are many.
+    pub unhinted_check: bool,
 }
 
 impl Diagnostic {
@@ -31,6 +34,7 @@ impl Diagnostic {
             position,
             width: 0,
             help: None,
+            unhinted_check: false,
         }
     }
 

@@ -1686,14 +1686,14 @@ impl SuiteLoader<'_> {
         let suite_wide = suite_hints.iter().any(|rule| rule.when.checks.is_empty());
         for check in checks {
             if check.hints.is_empty() && !suite_wide && !covered.contains(check.id.as_str()) {
-                self.reader
-                    .warning(
-                        check.position,
-                        format!("check `{}` has no hint rules", check.id),
-                    )
-                    .help = Some(
+                let warning = self.reader.warning(
+                    check.position,
+                    format!("check `{}` has no hint rules", check.id),
+                );
+                warning.help = Some(
                     "add `hints:` that say what a failure means and what to check next".to_string(),
                 );
+                warning.unhinted_check = true;
             }
         }
     }
