@@ -1829,3 +1829,22 @@ fn run_counts_many_unhinted_checks() {
     let validate = gatecheck(&["validate", &path_text]);
     assert_stderr_contains(&validate, "warning: check `check-5` has no hint rules\n");
 }
+
+/// An unquoted `y` is a YAML 1.1 boolean; the help says how to keep it as text.
+#[test]
+fn boolean_id_suggests_quotes() {
+    let errors = load_invalid(
+        r#"
+name: Quoting
+checks:
+  - id: y
+    request:
+      url: http://127.0.0.1:9/
+"#,
+    );
+    let error = find_error(&errors, "expected a string for check id, found a boolean");
+    let position = error.position.expect("a position");
+    assert_eq!((position.line, position.column), (3, 9));
+    let help = error.help.as_deref().unwrap_or_default();
+    assert!(help.starts_with("put the value in quotes"), "{help}");
+}

@@ -386,6 +386,11 @@ fn tls_min_version_rejected() {
         "{}",
         finished.transcript()
     );
+    let message = &result.error.as_ref().expect("an error").message;
+    assert!(
+        message.contains("this check accepts only TLS 1.3"),
+        "{message}"
+    );
     let connection = result.connection.expect("the result has a connection");
     assert_eq!(
         connection.tls_version.as_deref(),

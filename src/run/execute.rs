@@ -472,6 +472,19 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
                 }
                 _ => message,
             };
+            // A server below the required version answers with a bare `ProtocolVersion`
+            // alert, which does not say that the minimum came from the suite.
+            let message = match prepared.client.tls.min_version {
+                Some(crate::suite::TlsVersion::Tls13)
+                    if kind.family() == "tls" && message.contains("ProtocolVersion") =>
+                {
+                    format!(
+                        "{message} (this check accepts only TLS 1.3, from tls.min_version or \
+                         --tls-min; the server may support only older versions)"
+                    )
+                }
+                _ => message,
+            };
             let (kind, message, tls) =
                 tls_evidence::examine_failure(kind, message, prepared, &run.stall_probes).await;
             let addresses_tried = if kind == ErrorKind::Dns {

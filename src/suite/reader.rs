@@ -94,13 +94,26 @@ impl<'s> Reader<'s> {
     }
 
     fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
-        self.error(
+        let scalar = matches!(
+            node.value,
+            Value::Bool(_) | Value::Integer(_) | Value::Float(_)
+        );
+        let diagnostic = self.error(
             node.position,
             format!(
                 "expected {expected} for {what}, found {}",
                 node.value.kind()
             ),
         );
+        // YAML reads unquoted `y`, `no`, `on`, `1.10` and the like as booleans or numbers,
+        // which surprises authors who meant text.
+        if scalar && expected.contains("string") {
+            diagnostic.help = Some(
+                "put the value in quotes to keep it as text: unquoted, YAML reads words such as \
+                 yes, no, on, off, y and n as booleans, and digits as numbers"
+                    .to_string(),
+            );
+        }
     }
 
     /// Reads a mapping whose keys are fixed. `allowed` lists them; keys starting with `x-`
