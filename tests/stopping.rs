@@ -191,6 +191,18 @@ fn body_limit_truncates_capture() {
         "{}",
         finished.transcript()
     );
+    // The cut shows on the check's line and in the Markdown table, also for a check that
+    // passes on the start of its body.
+    assert!(
+        finished.stdout.contains("[body cut at 100 bytes]"),
+        "{}",
+        finished.stdout
+    );
+    assert!(
+        finished.markdown().contains("(body cut at 100 bytes)"),
+        "{}",
+        finished.markdown()
+    );
 }
 
 #[test]

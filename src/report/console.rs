@@ -207,6 +207,10 @@ pub fn check_line(check: &CheckResult, id_width: usize, styles: &Styles) -> Stri
             styles.paint(Style::Warning, "[TLS not verified]")
         );
     }
+    if let Some(response) = check.response.as_ref().filter(|r| r.body_truncated) {
+        let note = format!("[body cut at {} bytes]", response.body_bytes);
+        let _ = write!(line, " {}", styles.paint(Style::Dim, &note));
+    }
     line
 }
 

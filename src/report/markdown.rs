@@ -232,6 +232,10 @@ fn write_checks_table(out: &mut impl fmt::Write, run: &RunResults) -> fmt::Resul
                 earlier.join(", ")
             ));
         }
+        if let Some(response) = check.response.as_ref().filter(|r| r.body_truncated) {
+            // A pass on a cut body only shows that its start matched.
+            got_cell.push_str(&format!(" (body cut at {} bytes)", response.body_bytes));
+        }
         let duration_cell = match check.outcome {
             Outcome::Skipped => "—".to_string(),
             _ => format_duration(check.duration_ms),
