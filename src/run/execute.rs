@@ -711,7 +711,13 @@ async fn send(
         certificates,
     );
     let headers = response.headers().clone();
-    let mut body = Vec::new();
+    // Sized up front when the length is announced, so that a body at the limit is not copied
+    // while the buffer doubles, nor given up to twice the room it needs.
+    let announced = response
+        .content_length()
+        .and_then(|length| usize::try_from(length).ok())
+        .unwrap_or(0);
+    let mut body = Vec::with_capacity(announced.min(body_limit));
     let mut truncated = false;
     while let Some(chunk) = response.chunk().await.map_err(failed)? {
         let room = body_limit.saturating_sub(body.len());
