@@ -122,7 +122,7 @@ pub async fn execute(
     // so the window cannot deadlock.
     //
     // A check that waits for nothing gets its slot here, before it is spawned, so that such
-    // checks are sent in suite order: newly spawned tasks start in no fixed order, and an
+    // checks are sent in suite order. Newly spawned tasks start in no fixed order, and an
     // interrupted run or `--fail-fast` should leave the end of the suite unsent, not a random
     // part of it. Checks that wait take their slot once their wait is over, so that they do
     // not hold a slot while waiting.
