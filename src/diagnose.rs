@@ -280,7 +280,7 @@ fn builtin_for_error(kind: ErrorKind) -> (&'static str, &'static str, &'static s
         ),
         ErrorKind::ProxyConnectFailed => (
             "builtin.proxy.connect-failed",
-            "The proxy could not open a tunnel",
+            "The request did not get through the proxy",
             "The forward proxy could not be reached, or it refused or failed the CONNECT \
              request to the target. When the message says `cannot reach the proxy`, check the \
              proxy's address, port and name, and that this machine may connect to it. When it \
@@ -291,7 +291,10 @@ fn builtin_for_error(kind: ErrorKind) -> (&'static str, &'static str, &'static s
         ErrorKind::ProxyAuthRequired => (
             "builtin.proxy.auth-required",
             "The proxy requires authentication",
-            "The forward proxy answered 407. Give proxy credentials in the proxy URL.",
+            "The forward proxy asked for credentials (407, or 401 to CONNECT), or did not \
+             accept the ones in the proxy URL. Put the proxy user and password in the URL \
+             (`http://USER:PASSWORD@proxy:3128`, from a secret variable), and check them with \
+             the proxy's administrators.",
         ),
         ErrorKind::TimeoutResponse => (
             "builtin.timeout.response",

@@ -1848,3 +1848,27 @@ checks:
     let help = error.help.as_deref().unwrap_or_default();
     assert!(help.starts_with("put the value in quotes"), "{help}");
 }
+
+/// The message about a bad proxy URL masks the password it carries.
+#[test]
+fn proxy_scheme_error_masks_password() {
+    let errors = load_invalid(
+        r#"
+name: Proxy
+vantages:
+  - name: outside
+    proxy: ftp://user:Secret-Proxy-Pw@proxy.example:21
+checks:
+  - id: reach
+    request:
+      url: https://gw.example/
+"#,
+    );
+    let error = find_error(
+        &errors,
+        "invalid proxy URL `ftp://user:********@proxy.example:21`",
+    );
+    let position = error.position.expect("a position");
+    assert_eq!((position.line, position.column), (4, 12));
+    assert!(!errors.to_string().contains("Secret-Proxy-Pw"), "{errors}");
+}

@@ -293,6 +293,37 @@ fn resolve_overrides_dns() {
     );
 }
 
+/// `--resolve HOST:PORT:ADDRESS` applies only to URLs with that port, as in curl.
+#[test]
+fn resolve_flag_only_for_its_port() {
+    let simulator = Simulator::start(Scenario::Healthy);
+    let port = port_of(&simulator);
+    let suite = suite_with(port, "");
+    let other_port = if port == 9 { 10 } else { 9 };
+
+    let matching = Gatecheck::run_text(&suite, "internal")
+        .against(&simulator)
+        .args(["--resolve", &format!("localhost:{port}:127.0.0.1")])
+        .execute();
+    assert_eq!(matching.code, Some(0), "{}", matching.transcript());
+    let results = matching.results();
+    let connection = results.checks[0].connection.as_ref().expect("a connection");
+    assert_eq!(
+        connection.resolve.as_deref(),
+        Some("localhost -> 127.0.0.1 (--resolve)")
+    );
+
+    // An address no server listens on would fail every check, were it applied.
+    let other = Gatecheck::run_text(&suite, "internal")
+        .against(&simulator)
+        .args(["--resolve", &format!("localhost:{other_port}:127.0.0.9")])
+        .execute();
+    assert_eq!(other.code, Some(0), "{}", other.transcript());
+    let results = other.results();
+    let connection = results.checks[0].connection.as_ref().expect("a connection");
+    assert_eq!(connection.resolve, None);
+}
+
 /// The SOCKS5 proxy of tests/tools/socks5.py, killed on drop.
 struct Socks5 {
     child: std::process::Child,

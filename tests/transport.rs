@@ -778,14 +778,18 @@ fn proxy_unknown_scheme_rejected() {
     let address = closed_loopback_port();
     let suite = simple(&format!("https://{address}"));
 
-    let flag = run(
-        &suite,
-        "default",
-        &[OsStr::new("--proxy"), OsStr::new("ftp://x")],
-    );
+    let flag = Gatecheck::run_text(&suite, "default")
+        .env("NO_PROXY", "")
+        .args(["--proxy", "ftp://user:secret-password@x"])
+        .execute();
     assert_eq!(flag.code, Some(2), "{}", flag.transcript());
-    assert!(flag.stderr.contains("invalid --proxy"), "{}", flag.stderr);
+    assert!(
+        flag.stderr.contains("invalid proxy URL from --proxy"),
+        "{}",
+        flag.stderr
+    );
     assert!(flag.stderr.contains("not ftp://"), "{}", flag.stderr);
+    assert!(!flag.stderr.contains("secret-password"), "{}", flag.stderr);
 
     let environment = Gatecheck::run_text(&suite, "default")
         .env("NO_PROXY", "")
@@ -856,6 +860,39 @@ fn proxy_auth_required() {
         "{}\n{}",
         finished.transcript(),
         proxy.log()
+    );
+}
+
+/// Through a proxy, a plain HTTP request goes to the proxy, so its 407 is not the server's.
+#[test]
+fn proxy_auth_required_plain_http() {
+    let servers = Servers::new();
+    let address = servers.plain_http();
+    let proxy = Tinyproxy::start(&ProxyOptions {
+        basic_auth: Some((PROXY_USER, CANARY_PASSWORD)),
+        ..ProxyOptions::default()
+    });
+    let suite = Suite {
+        base_url: &format!("http://{address}"),
+        vantages: &proxied_vantage(&proxy.url()),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "proxy.auth-required",
+        "{}\n{}",
+        finished.transcript(),
+        proxy.log()
+    );
+    let message = &result.error.as_ref().expect("an error").message;
+    assert!(
+        message.contains("the proxy URL has no credentials"),
+        "{message}"
     );
 }
 
@@ -1317,4 +1354,25 @@ fn local_address_not_on_machine() {
     );
     let diagnosis = result.diagnosis.expect("a diagnosis");
     assert_eq!(diagnosis.id, "builtin.connect.local-address");
+
+    // Through a proxy, the source address is bound for the connection to the proxy: still
+    // this machine's problem, not the proxy's.
+    let proxy = closed_loopback_port();
+    let proxied = Suite {
+        base_url: &format!("https://{address}"),
+        vantages: &format!(
+            "  - name: elsewhere\n    local_address: 192.0.2.55\n    proxy: http://{proxy}\n"
+        ),
+        expect: "",
+    }
+    .to_yaml();
+    let finished = Gatecheck::run_text(&proxied, "elsewhere")
+        .env("NO_PROXY", "")
+        .execute();
+    assert_eq!(
+        kind(&reach(&finished)),
+        "connect.local-address",
+        "{}",
+        finished.transcript()
+    );
 }

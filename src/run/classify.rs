@@ -36,6 +36,10 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
     if text.contains("dns error") || text.contains("failed to lookup address") {
         return ErrorKind::Dns;
     }
+    // hyper-util's connector binds the source address before it connects, to the proxy too.
+    if text.contains("tcp bind local error") {
+        return ErrorKind::ConnectLocalAddress;
+    }
     // A proxy that rejects CONNECT is only recognisable by its message in reqwest 0.13.
     if text.contains("tunnel error") || text.contains("proxy") {
         // hyper-util 0.1 reports a 407 as "proxy authorization required".
@@ -46,10 +50,6 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
             return ErrorKind::ProxyAuthRequired;
         }
         return ErrorKind::ProxyConnectFailed;
-    }
-    // hyper-util's connector binds the source address before it connects.
-    if text.contains("tcp bind local error") {
-        return ErrorKind::ConnectLocalAddress;
     }
     if error.is_timeout() {
         return if error.is_connect() {

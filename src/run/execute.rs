@@ -453,6 +453,35 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
     let started = Instant::now();
     let outcome = send(builder, plan.body_limit, &run.certificates).await;
     let duration = started.elapsed();
+    // Through a proxy, a plain HTTP request goes to the proxy itself, and a 407 is the proxy's
+    // answer, not the server's: the request never reached the server.
+    let outcome = match outcome {
+        Ok(received)
+            if received.status == 407
+                && prepared.client.proxy.is_some()
+                && prepared.connection_url().scheme() == "http" =>
+        {
+            let credentials = match prepared
+                .client
+                .proxy
+                .as_ref()
+                .and_then(|proxy| reqwest::Url::parse(proxy.expose()).ok())
+            {
+                Some(url) if !url.username().is_empty() => {
+                    "the proxy URL's credentials were sent and not accepted"
+                }
+                _ => "the proxy URL has no credentials",
+            };
+            Err((
+                ErrorKind::ProxyAuthRequired,
+                format!(
+                    "the proxy answered the request with 407 Proxy Authentication Required; \
+                     {credentials}"
+                ),
+            ))
+        }
+        other => other,
+    };
 
     let mut received = match outcome {
         Ok(received) => received,

@@ -39,8 +39,9 @@ pub struct NetworkOptions {
     /// `--proxy URL`, or `none` for direct connections.
     pub proxy: Option<String>,
     pub no_proxy: Option<String>,
-    /// `--resolve`, added to (and replacing for the same host) the vantage's.
-    pub resolve: Vec<(String, IpAddr)>,
+    /// `--resolve` as host, port and address: for URLs with that port, added to (and
+    /// replacing for the same host) the vantage's, as curl applies it.
+    pub resolve: Vec<(String, u16, IpAddr)>,
     /// `--connect-to`, tried before the vantage's rules.
     pub connect_to: Vec<ConnectTo>,
     pub local_address: Option<IpAddr>,
@@ -268,10 +269,24 @@ fn in_cidr(ip: IpAddr, network: &str, bits: &str) -> bool {
 }
 
 /// Combines the vantage's DNS overrides with the command line's, which win for the same host.
-pub fn resolve_list(vantage: &Vantage, options: &NetworkOptions) -> Vec<(String, IpAddr)> {
+pub fn resolve_list(
+    vantage: &Vantage,
+    options: &NetworkOptions,
+    port: u16,
+) -> Vec<(String, IpAddr)> {
+    let command_line: Vec<(String, IpAddr)> = options
+        .resolve
+        .iter()
+        .filter(|(_, only_port, _)| *only_port == port)
+        .map(|(host, _, address)| (host.clone(), *address))
+        .collect();
     let mut resolve = vantage.network.resolve.clone();
-    resolve.retain(|(host, _)| !options.resolve.iter().any(|(other, _)| other == host));
-    resolve.extend(options.resolve.iter().cloned());
+    resolve.retain(|(host, _)| {
+        !command_line
+            .iter()
+            .any(|(other, _)| other.eq_ignore_ascii_case(host))
+    });
+    resolve.extend(command_line);
     resolve
 }
 

@@ -164,8 +164,6 @@ pub struct Plan {
     network: NetworkOptions,
     /// Proxy variables of the environment, read once when the run was planned.
     proxy_environment: HashMap<&'static str, String>,
-    /// DNS overrides of the vantage and the command line.
-    resolve: Vec<(String, std::net::IpAddr)>,
     /// `connect_to` rules with their targets resolved once when the run was planned.
     routes: Vec<network::ConnectRoute>,
     /// Problems that do not stop the run, for the console.
@@ -214,7 +212,6 @@ impl Plan {
             base_url: self.base_url.as_deref(),
             network: &self.network,
             proxy_environment: &self.proxy_environment,
-            resolve: &self.resolve,
             routes: &self.routes,
         };
         prepare(&context, &suite.checks[index], values)
@@ -304,7 +301,6 @@ pub fn plan(
         .iter()
         .filter_map(|name| Some((*name, env(name)?)))
         .collect();
-    let resolve = network::resolve_list(&vantage, &options.network);
     let routes =
         network::connect_routes(&vantage, &options.network).map_err(PlanError::ConnectTo)?;
     let context = Context {
@@ -313,7 +309,6 @@ pub fn plan(
         base_url: base_url.as_deref(),
         network: &options.network,
         proxy_environment: &proxy_environment,
-        resolve: &resolve,
         routes: &routes,
     };
 
@@ -374,7 +369,6 @@ pub fn plan(
         base_url,
         network: options.network.clone(),
         proxy_environment,
-        resolve,
         routes,
         warnings,
         in_flight: std::sync::Arc::default(),
@@ -402,8 +396,6 @@ struct Context<'a> {
     base_url: Option<&'a str>,
     network: &'a NetworkOptions,
     proxy_environment: &'a HashMap<&'static str, String>,
-    /// DNS overrides of the vantage and the command line.
-    resolve: &'a [(String, std::net::IpAddr)],
     routes: &'a [network::ConnectRoute],
 }
 
@@ -672,7 +664,12 @@ fn prepare(
             reason,
         })?;
     }
-    let mut resolve = context.resolve.to_vec();
+    // `--resolve` names a port, and applies only to URLs with that port.
+    let mut resolve = network::resolve_list(
+        vantage,
+        context.network,
+        url.port_or_known_default().unwrap_or_default(),
+    );
     let connect_to =
         network::apply_route(context.routes, &url, &mut resolve).map_err(PlanError::ConnectTo)?;
     if connect_to
@@ -737,11 +734,19 @@ fn prepare(
 /// line's before the vantage's.
 fn resolve_rule(url: &Url, vantage: &Vantage, network: &NetworkOptions) -> Option<String> {
     let host = url.host_str()?;
-    let matches = |(name, _): &&(String, std::net::IpAddr)| name.eq_ignore_ascii_case(host);
-    if let Some((_, address)) = network.resolve.iter().find(matches) {
+    let port = url.port_or_known_default().unwrap_or_default();
+    if let Some((_, _, address)) = network
+        .resolve
+        .iter()
+        .find(|(name, only_port, _)| *only_port == port && name.eq_ignore_ascii_case(host))
+    {
         return Some(format!("{host} -> {address} (--resolve)"));
     }
-    let (_, address) = vantage.network.resolve.iter().find(matches)?;
+    let (_, address) = vantage
+        .network
+        .resolve
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(host))?;
     Some(format!(
         "{host} -> {address} (resolve of vantage {})",
         vantage.name

@@ -364,7 +364,11 @@ fn explain(
         Finding::Answered(answer) => {
             let described = answer.describe(target, settings.connect_timeout);
             match answer {
-                Answer::Status { status: 407, .. } => {
+                // Only the proxy answers CONNECT, so a 401 (as tinyproxy sends for a wrong
+                // password) is about the proxy's credentials too.
+                Answer::Status {
+                    status: 401 | 407, ..
+                } => {
                     let sent = if endpoint.credentials.is_some() {
                         "the proxy URL's credentials were sent and not accepted"
                     } else {

@@ -154,14 +154,49 @@ fn render_lines(
             .take(column)
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
+        // Messages end up in CI logs, so a password written into a URL in the suite is
+        // masked in the quoted line too; the underline then ends with the shorter line.
+        let shown = mask_url_passwords(line);
+        let width = width.min(shown.chars().count().saturating_sub(column).max(1));
         writeln!(out, "{pad} |")?;
-        writeln!(out, "{} | {line}", position.line)?;
+        writeln!(out, "{} | {shown}", position.line)?;
         writeln!(out, "{pad} | {indent}{}", "^".repeat(width.max(1)))?;
     }
     if let Some(help) = &diagnostic.help {
         writeln!(out, "{pad} = help: {help}")?;
     }
     Ok(())
+}
+
+/// Replaces the password of every `scheme://user:password@` in `line` with the mask.
+fn mask_url_passwords(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains("://") || !line.contains('@') {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut masked = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find("://") {
+        let (before, after) = rest.split_at(start + 3);
+        masked.push_str(before);
+        let authority_end = after
+            .find(|c: char| {
+                c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == '"' || c == '\''
+            })
+            .unwrap_or(after.len());
+        let authority = &after[..authority_end];
+        match authority
+            .rsplit_once('@')
+            .and_then(|(user_info, host)| Some((user_info.split_once(':')?.0, host)))
+        {
+            Some((user, host)) => {
+                masked.push_str(&format!("{user}:{}@{host}", crate::secret::MASK));
+            }
+            None => masked.push_str(authority),
+        }
+        rest = &after[authority_end..];
+    }
+    masked.push_str(rest);
+    std::borrow::Cow::Owned(masked)
 }
 
 /// Measures the token that starts at `column`: a quoted string to its closing quote, a flow
@@ -248,6 +283,19 @@ pub fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_passwords_masked_in_quoted_lines() {
+        assert_eq!(
+            mask_url_passwords("    proxy: http://user:pw@proxy:3128 # note"),
+            "    proxy: http://user:********@proxy:3128 # note"
+        );
+        assert_eq!(
+            mask_url_passwords("url: \"https://a:b@x/y\" and ftp://u@h"),
+            "url: \"https://a:********@x/y\" and ftp://u@h"
+        );
+        assert_eq!(mask_url_passwords("mail: a@b.example"), "mail: a@b.example");
+    }
 
     #[test]
     fn render_points_at_token() {

@@ -622,7 +622,13 @@ impl SuiteLoader<'_> {
             .any(|prefix| source.starts_with(prefix));
         if !scheme_ok {
             self.reader
-                .error(node.position, format!("invalid proxy URL `{source}`"))
+                .error(
+                    node.position,
+                    format!(
+                        "invalid proxy URL `{}`",
+                        crate::run::network::shown_proxy_url(&source)
+                    ),
+                )
                 .help = Some("write `http://HOST:PORT`, `https://...` or `socks5://...`, or `none` for a direct connection".to_string());
             return None;
         }
