@@ -155,6 +155,17 @@ fn sigterm_exits_143_with_reports() {
     let results = read_reports(folder.path());
     assert_eq!(results.stopped.as_deref(), Some("terminated by SIGTERM"));
     assert_not_run(&results, "terminated by SIGTERM");
+    // The three checks were waiting for the silent server: they were sent, so their results
+    // show the full URL and the time they waited.
+    for id in ["first", "second", "third"] {
+        let result = check(&results, id);
+        assert!(
+            result.request.url.starts_with("http://127.0.0.1:"),
+            "{id}: {}",
+            result.request.url
+        );
+        assert!(result.duration_ms >= 300, "{id}: {} ms", result.duration_ms);
+    }
 }
 
 #[test]

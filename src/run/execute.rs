@@ -344,13 +344,20 @@ async fn run_with_retries(run: &Run, position: usize, prepared: &PreparedRequest
         run.plan
             .in_flight
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let sent_at = Instant::now();
         let mut result = tokio::select! {
             result = run_check(run, index, prepared) => result,
-            reason = run.stop.stopped() => skipped(
-                run,
-                position,
-                format!("{reason} before the response arrived"),
-            ),
+            reason = run.stop.stopped() => {
+                let mut result = skipped(
+                    run,
+                    position,
+                    format!("{reason} before the response arrived"),
+                );
+                // The request was sent: its URL is known, and so is how long it waited.
+                result.request.url = lock(&run.redactor).redact_owned(prepared.url.to_string());
+                result.duration_ms = millis(sent_at.elapsed());
+                result
+            }
         };
         run.plan
             .in_flight
