@@ -288,6 +288,52 @@ fn dry_run_shows_capture_placeholders() {
     );
 }
 
+/// A dry run shows the route each request would take, so that a vantage's network settings
+/// can be checked before anything is sent.
+#[test]
+fn dry_run_shows_route() {
+    let finished = Gatecheck::new()
+        .args([
+            "run",
+            ise_suite().to_str().expect("UTF-8 path"),
+            "--dry-run",
+            "--proxy",
+            "http://proxy-user:pw@127.0.0.1:9",
+            "--no-proxy",
+            "",
+            "--resolve",
+            "ise.example.test:443:192.0.2.10",
+            "--local-address",
+            "127.0.0.2",
+        ])
+        .ise_env("ise.example.test")
+        .execute();
+    assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+    let route = "# route: proxy http://proxy-user:********@127.0.0.1:9 (--proxy), from 127.0.0.2";
+    assert!(finished.stdout.contains(route), "{}", finished.transcript());
+    assert!(
+        !finished.stdout.contains(":pw@"),
+        "{}",
+        finished.transcript()
+    );
+
+    let direct = Gatecheck::new()
+        .args([
+            "run",
+            ise_suite().to_str().expect("UTF-8 path"),
+            "--dry-run",
+            "--proxy",
+            "none",
+            "--resolve",
+            "ise.example.test:443:192.0.2.10",
+        ])
+        .ise_env("ise.example.test")
+        .execute();
+    let route =
+        "# route: no proxy (--proxy none), resolve ise.example.test -> 192.0.2.10 (--resolve)";
+    assert!(direct.stdout.contains(route), "{}", direct.transcript());
+}
+
 #[test]
 fn list_prints_table() {
     let finished = Gatecheck::new()

@@ -99,7 +99,8 @@ pub struct RunArgs {
     /// Stop sending new checks after the first one that does not pass.
     #[arg(long)]
     fail_fast: bool,
-    /// Print each request that would be sent, with secrets masked, and send nothing.
+    /// Print each request that would be sent and its route, with secrets masked, and send
+    /// nothing.
     #[arg(long)]
     dry_run: bool,
     /// Stop the whole run after this long (such as `90s` or `5m`); unfinished checks are

@@ -464,6 +464,7 @@ fn dry_run(suite: &Suite, options: &RunOptions, env: &dyn Fn(&str) -> Option<Str
         if !check.depends_on.is_empty() {
             text.push_str(&format!("# after: {}\n", check.depends_on.join(", ")));
         }
+        text.push_str(&format!("# route: {}\n", dry_run_route(request)));
         // A URL built from captured values does not exist yet; the suite's form shows where
         // they go.
         let url = request.url.to_string();
@@ -494,6 +495,29 @@ fn dry_run(suite: &Suite, options: &RunOptions, env: &dyn Fn(&str) -> Option<Str
     }
     print_flush(&redactor.redact_owned(text));
     exit::PASSED
+}
+
+/// Describes how a request would leave this machine: the proxy and the setting that chose
+/// it, and the `connect_to`, `resolve` and source address that apply.
+fn dry_run_route(request: &crate::run::plan::PreparedRequest) -> String {
+    let mut route = match &request.proxy.url {
+        Some(proxy) => format!(
+            "proxy {} ({})",
+            crate::run::network::shown_proxy_url(proxy.expose()),
+            request.proxy.source
+        ),
+        None => format!("no proxy ({})", request.proxy.source),
+    };
+    if let Some(redirect) = &request.connect_to {
+        route.push_str(&format!(", connect_to {}", redirect.description));
+    }
+    if let Some(rule) = &request.resolve_rule {
+        route.push_str(&format!(", resolve {rule}"));
+    }
+    if let Some(address) = request.client.local_address {
+        route.push_str(&format!(", from {address}"));
+    }
+    route
 }
 
 /// Reads the JSON results of an earlier run and checks that they come from the same suite.
