@@ -1099,6 +1099,28 @@ fn connect_refused() {
     assert_eq!(connection.remote_address, None);
 }
 
+/// The words and statuses that mark proxy errors are not looked for in the URL: a host named
+/// like a proxy, or a port such as 40767, says nothing about a proxy.
+#[test]
+fn connect_refused_host_named_proxy() {
+    let address = closed_loopback_port();
+    let suite = Suite {
+        base_url: &format!("https://proxy-407.test:{}", address.port()),
+        vantages: "  - name: named\n    resolve:\n      proxy-407.test: 127.0.0.1\n",
+        expect: "",
+    }
+    .to_yaml();
+    let finished = run(&suite, "named", &[]);
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "connect.refused",
+        "{}",
+        finished.transcript()
+    );
+}
+
 #[test]
 fn connect_refused_names_address_in_reports() {
     let address = closed_loopback_port();

@@ -23,9 +23,11 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
     if error.is_redirect() {
         return ErrorKind::RedirectLoop;
     }
+    // The URL is left out: a host or port in it (`proxy.example`, `:40767`) must not read as
+    // one of the words and statuses matched below.
     let text: String = causes
         .iter()
-        .map(|cause| cause.to_string().to_ascii_lowercase())
+        .map(|cause| without_url(&cause.to_string()).to_ascii_lowercase())
         .collect::<Vec<_>>()
         .join(" | ");
     // Over HTTP/2, hyper 1 may pass on a TLS alert after the handshake (such as a rejected
@@ -43,7 +45,7 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
     // A proxy that rejects CONNECT is only recognisable by its message in reqwest 0.13.
     if text.contains("tunnel error") || text.contains("proxy") {
         // hyper-util 0.1 reports a 407 as "proxy authorization required".
-        if text.contains("407")
+        if contains_status(&text, "407")
             || text.contains("authentication required")
             || text.contains("authorization required")
         {
@@ -105,6 +107,29 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
         return ErrorKind::ConnectRefused;
     }
     ErrorKind::Other
+}
+
+/// Removes reqwest's `for url (URL)` from an error message.
+fn without_url(message: &str) -> String {
+    let Some(start) = message.find("for url (") else {
+        return message.to_string();
+    };
+    let rest = &message[start..];
+    match rest.find(')') {
+        Some(end) => format!("{}{}", &message[..start], &rest[end + 1..]),
+        None => message[..start].to_string(),
+    }
+}
+
+/// Tells whether `text` has `status` as a word of its own: not part of a longer number, and
+/// not a port after `:` (the message repeats the URL, whose port may be 407 or 40767).
+fn contains_status(text: &str, status: &str) -> bool {
+    text.match_indices(status).any(|(start, _)| {
+        let before = text[..start].chars().next_back();
+        let after = text[start + status.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit() || c == ':' || c == '.')
+            && !after.is_some_and(|c| c.is_ascii_digit())
+    })
 }
 
 fn classify_tls(error: &TlsError) -> ErrorKind {
@@ -267,6 +292,24 @@ fn bare_name(presented: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_left_out_of_matching() {
+        assert_eq!(
+            without_url("error sending request for url (https://proxy.example:407/x): refused"),
+            "error sending request : refused"
+        );
+        assert_eq!(without_url("no url here"), "no url here");
+    }
+
+    #[test]
+    fn status_word_not_port() {
+        assert!(contains_status("proxy answered 407 proxy auth", "407"));
+        assert!(contains_status("status: 407", "407"));
+        assert!(!contains_status("url (https://127.0.0.1:40767/)", "407"));
+        assert!(!contains_status("url (https://127.0.0.1:407/)", "407"));
+        assert!(!contains_status("os error 1407", "407"));
+    }
 
     #[test]
     fn ca_as_server_certificate_explained() {
