@@ -288,6 +288,41 @@ fn dry_run_shows_capture_placeholders() {
     );
 }
 
+/// Numbers in header and query values go out as written: `1.10` stays `1.10` and `2.0` stays
+/// `2.0`, although YAML reads both as numbers.
+#[test]
+fn dry_run_keeps_numbers_as_written() {
+    let suite = r#"
+name: Numbers
+hints:
+  - id: any-failure
+    title: Something failed
+    explanation: See the expectations.
+checks:
+  - id: versioned
+    request:
+      url: http://127.0.0.1:9/api
+      headers: { X-Api-Version: 1.10 }
+      query: { build: 2.0, mask: 0x1F }
+"#;
+    let finished = Gatecheck::run_text(suite, "default")
+        .arg("--dry-run")
+        .execute();
+    assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+    assert!(
+        finished
+            .stdout
+            .contains("GET http://127.0.0.1:9/api?build=2.0&mask=0x1F"),
+        "{}",
+        finished.transcript()
+    );
+    assert!(
+        finished.stdout.contains("x-api-version: 1.10"),
+        "{}",
+        finished.transcript()
+    );
+}
+
 /// A dry run shows the route each request would take, so that a vantage's network settings
 /// can be checked before anything is sent.
 #[test]

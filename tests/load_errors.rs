@@ -1434,6 +1434,31 @@ checks:
     assert_error_count(&errors, 1);
 }
 
+/// YAML reads `1.20` as the number 1.2; the loader checks the text as written, so a version
+/// that does not exist is not taken for TLS 1.2.
+#[test]
+fn tls_min_version_checked_as_written() {
+    let errors = load_invalid(
+        r#"
+name: demo
+defaults:
+  tls:
+    min_version: 1.20
+checks:
+  - id: ers
+    request:
+      url: https://ise.example.com/ers
+"#,
+    );
+    let diagnostic = assert_error_at(&errors, "invalid TLS version `1.20`", 4, 18);
+    assert_help(
+        &errors,
+        diagnostic,
+        "write `\"1.2\"` or `\"1.3\"` (quoted, so YAML keeps it as text)",
+    );
+    assert_error_count(&errors, 1);
+}
+
 #[test]
 fn unsupported_method_keeps_checking_request() {
     let errors = load_invalid(

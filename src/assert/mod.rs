@@ -215,10 +215,13 @@ fn check_predicates(
     for predicate in predicates {
         let holds = match predicate {
             ValuePredicate::Exists(exists) => nodes.is_empty() != *exists,
-            ValuePredicate::Equals(expected) => match nodes {
-                [single] => values_equal(single, expected),
-                _ => values_equal(&serde_json::Value::Array(nodes.to_vec()), expected),
-            },
+            ValuePredicate::Equals { value, written } => {
+                let written = written.as_deref();
+                match nodes {
+                    [single] => values_equal(single, value, written),
+                    _ => values_equal(&serde_json::Value::Array(nodes.to_vec()), value, written),
+                }
+            }
             ValuePredicate::Matches(regex) => {
                 !nodes.is_empty() && nodes.iter().all(|node| regex.is_match(&as_text(node)))
             }
@@ -235,10 +238,18 @@ fn check_predicates(
 }
 
 /// Compares JSON values; a string and a number or boolean compare by text, because XPath
-/// values are text and YAML authors write `equals: 18` for both.
-fn values_equal(actual: &serde_json::Value, expected: &serde_json::Value) -> bool {
+/// values are text and YAML authors write `equals: 18` for both. `written` is the expected
+/// number as the suite spells it: the text `1.10` equals `equals: 1.10`, and `1.1` does not.
+fn values_equal(
+    actual: &serde_json::Value,
+    expected: &serde_json::Value,
+    written: Option<&str>,
+) -> bool {
     if actual == expected {
         return true;
+    }
+    if let (serde_json::Value::String(text), Some(written)) = (actual, written) {
+        return text.trim() == written;
     }
     match (actual, expected) {
         (
@@ -275,7 +286,11 @@ fn describe_predicate(predicate: &ValuePredicate) -> String {
     match predicate {
         ValuePredicate::Exists(true) => "exists".to_string(),
         ValuePredicate::Exists(false) => "does not exist".to_string(),
-        ValuePredicate::Equals(value) => format!("equals {}", shorten(&value.to_string())),
+        ValuePredicate::Equals {
+            written: Some(written),
+            ..
+        } => format!("equals {written}"),
+        ValuePredicate::Equals { value, .. } => format!("equals {}", shorten(&value.to_string())),
         ValuePredicate::Matches(regex) => format!("matches {:?}", regex.as_str()),
         ValuePredicate::Count(count) => format!("count {count}"),
     }
@@ -297,4 +312,73 @@ fn shorten(text: &str) -> String {
     let mut short: String = text.chars().take(MAX_ACTUAL_CHARS).collect();
     short.push('…');
     short
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use reqwest::header::HeaderMap;
+
+    use super::{Response, evaluate};
+
+    /// Evaluates the expectations of the suite's only check on a 200 response with `body`,
+    /// and returns the failures as `expected / actual` lines.
+    fn failures(suite: &str, body: &str) -> Vec<String> {
+        let loaded = crate::suite::load_str(Path::new("numbers.yaml"), suite)
+            .unwrap_or_else(|error| panic!("the suite must load: {error}"));
+        let headers = HeaderMap::new();
+        let response = Response {
+            status: 200,
+            headers: &headers,
+            body: body.as_bytes(),
+            body_truncated: false,
+            duration: Duration::from_millis(1),
+            certificate: None,
+            tls_note: None,
+        };
+        evaluate(&loaded.suite.checks[0].expect, &response)
+            .into_iter()
+            .map(|failure| format!("{} / {}", failure.expected, failure.actual))
+            .collect()
+    }
+
+    const XPATH_VERSION: &str = r#"
+name: Numbers
+checks:
+  - id: version
+    request:
+      url: http://127.0.0.1:9/version
+    expect:
+      body:
+        - xpath: /about/version
+          equals: 1.10
+"#;
+
+    #[test]
+    fn xpath_text_equals_number_as_written() {
+        let passed = failures(XPATH_VERSION, "<about><version>1.10</version></about>");
+        assert!(passed.is_empty(), "{passed:?}");
+        let failed = failures(XPATH_VERSION, "<about><version>1.1</version></about>");
+        assert_eq!(failed, [r#"equals 1.10 / "1.1""#]);
+    }
+
+    #[test]
+    fn jsonpath_number_equals_number_by_value() {
+        let suite = r#"
+name: Numbers
+checks:
+  - id: version
+    request:
+      url: http://127.0.0.1:9/version
+    expect:
+      body:
+        - jsonpath: $.version
+          equals: 1.10
+"#;
+        assert!(failures(suite, r#"{"version": 1.1}"#).is_empty());
+        assert!(failures(suite, r#"{"version": "1.10"}"#).is_empty());
+        assert_eq!(failures(suite, r#"{"version": 1.2}"#).len(), 1);
+    }
 }

@@ -331,7 +331,7 @@ fn reads_back_plain(document: &str, expected: &str, is_key: bool) -> bool {
     }
     match &entry_value.value {
         Value::String(text) => text == expected,
-        Value::Integer(number) => number.to_string() == expected,
+        Value::Integer(number, _) => number.to_string() == expected,
         _ => false,
     }
 }

@@ -927,7 +927,7 @@ impl SuiteLoader<'_> {
             _ => (node, DEFAULT_RETRY_DELAY),
         };
         match &count_node.value {
-            Value::Integer(count @ 1..=10) => Some(Retries {
+            Value::Integer(count @ 1..=10, _) => Some(Retries {
                 count: u32::try_from(*count).unwrap_or(1),
                 delay,
             }),
@@ -1414,7 +1414,13 @@ impl SuiteLoader<'_> {
         }
         if let Some(node) = fields.get("equals") {
             match to_json(&node.value) {
-                Some(value) => predicates.push(ValuePredicate::Equals(value)),
+                Some(value) => predicates.push(ValuePredicate::Equals {
+                    value,
+                    written: match &node.value {
+                        Value::Integer(_, text) | Value::Float(_, text) => Some(text.clone()),
+                        _ => None,
+                    },
+                }),
                 None => {
                     ok = false;
                     self.reader.error(
@@ -1432,7 +1438,7 @@ impl SuiteLoader<'_> {
         }
         if let Some(node) = fields.get("count") {
             match &node.value {
-                Value::Integer(count) if *count >= 0 => {
+                Value::Integer(count, _) if *count >= 0 => {
                     predicates.push(ValuePredicate::Count(
                         usize::try_from(*count).unwrap_or(usize::MAX),
                     ));
@@ -1734,11 +1740,11 @@ fn to_json(value: &Value) -> Option<serde_json::Value> {
     Some(match value {
         Value::Null => serde_json::Value::Null,
         Value::Bool(b) => serde_json::Value::Bool(*b),
-        Value::Integer(i) => match i64::try_from(*i) {
+        Value::Integer(i, _) => match i64::try_from(*i) {
             Ok(i) => serde_json::Value::from(i),
             Err(_) => serde_json::Value::from(u64::try_from(*i).ok()?),
         },
-        Value::Float(f) => serde_json::Value::from(serde_json::Number::from_f64(*f)?),
+        Value::Float(f, _) => serde_json::Value::from(serde_json::Number::from_f64(*f)?),
         Value::String(s) => serde_json::Value::String(s.clone()),
         Value::Sequence(items) => serde_json::Value::Array(
             items

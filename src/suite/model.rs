@@ -352,7 +352,11 @@ pub enum ValuePredicate {
     Exists(bool),
     /// The selected value equals this one: the single node when one is selected, the list of
     /// nodes otherwise. XPath compares text.
-    Equals(serde_json::Value),
+    Equals {
+        value: serde_json::Value,
+        /// A number as the suite wrote it (`1.10`), which a text value is compared with.
+        written: Option<Box<str>>,
+    },
     /// At least one node is selected and every selected value matches.
     Matches(SharedRegex),
     Count(usize),

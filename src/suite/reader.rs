@@ -96,7 +96,7 @@ impl<'s> Reader<'s> {
     fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
         let scalar = matches!(
             node.value,
-            Value::Bool(_) | Value::Integer(_) | Value::Float(_)
+            Value::Bool(_) | Value::Integer(..) | Value::Float(..)
         );
         let diagnostic = self.error(
             node.position,
@@ -209,7 +209,7 @@ impl<'s> Reader<'s> {
     pub fn string(&mut self, node: &Node, what: &str) -> Option<String> {
         match &node.value {
             Value::String(text) => Some(text.clone()),
-            Value::Integer(_) | Value::Float(_) => node.value.scalar_text(),
+            Value::Integer(..) | Value::Float(..) => node.value.scalar_text(),
             _ => {
                 self.wrong_type(node, what, "a string");
                 None
@@ -267,8 +267,8 @@ impl<'s> Reader<'s> {
     /// Reads a duration: `500ms`, `10s`, `2m`, or a number of seconds.
     pub fn duration(&mut self, node: &Node, what: &str) -> Option<Duration> {
         let parsed = match &node.value {
-            Value::Integer(seconds) => u64::try_from(*seconds).ok().map(Duration::from_secs),
-            Value::Float(seconds) if seconds.is_finite() && *seconds >= 0.0 => {
+            Value::Integer(seconds, _) => u64::try_from(*seconds).ok().map(Duration::from_secs),
+            Value::Float(seconds, _) if seconds.is_finite() && *seconds >= 0.0 => {
                 Duration::try_from_secs_f64(*seconds).ok()
             }
             Value::String(text) => parse_duration(text),

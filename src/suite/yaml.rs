@@ -58,8 +58,10 @@ impl Node {
 pub enum Value {
     Null,
     Bool(bool),
-    Integer(i128),
-    Float(f64),
+    /// The value and the text as written (`0x1F`, `+5`), which string fields keep.
+    Integer(i128, Box<str>),
+    /// The value and the text as written (`1.10`, `2.0`), which string fields keep.
+    Float(f64, Box<str>),
     String(String),
     Sequence(Vec<Node>),
     Mapping(Vec<(Key, Node)>),
@@ -71,8 +73,8 @@ impl Value {
         match self {
             Value::Null => "an empty value",
             Value::Bool(_) => "a boolean",
-            Value::Integer(_) => "an integer",
-            Value::Float(_) => "a number",
+            Value::Integer(..) => "an integer",
+            Value::Float(..) => "a number",
             Value::String(_) => "a string",
             Value::Sequence(_) => "a list",
             Value::Mapping(_) => "a mapping",
@@ -84,8 +86,7 @@ impl Value {
     pub fn scalar_text(&self) -> Option<String> {
         match self {
             Value::Bool(b) => Some(b.to_string()),
-            Value::Integer(i) => Some(i.to_string()),
-            Value::Float(f) => Some(f.to_string()),
+            Value::Integer(_, text) | Value::Float(_, text) => Some(text.to_string()),
             Value::String(s) => Some(s.clone()),
             Value::Null | Value::Sequence(_) | Value::Mapping(_) => None,
         }
@@ -224,7 +225,29 @@ mod tests {
         let out = mapping(&mapping(&node)[1].1);
         let names: Vec<&str> = out.iter().map(|(key, _)| key.name.as_str()).collect();
         assert_eq!(names, ["a", "b"]);
-        assert!(matches!(out[0].1.value, Value::Integer(0)));
+        assert!(matches!(out[0].1.value, Value::Integer(0, _)));
+    }
+
+    #[test]
+    fn numbers_keep_their_written_text() {
+        let node = parse("version: 1.10\nbuild: 2.0\nmask: 0x1F\n0o17: octal\n").unwrap();
+        let entries = mapping(&node);
+        let texts: Vec<Option<String>> = entries
+            .iter()
+            .map(|(_, value)| value.value.scalar_text())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                Some("1.10".into()),
+                Some("2.0".into()),
+                Some("0x1F".into()),
+                Some("octal".into())
+            ]
+        );
+        assert!(matches!(entries[0].1.value, Value::Float(value, _) if value == 1.1));
+        assert!(matches!(entries[2].1.value, Value::Integer(31, _)));
+        assert_eq!(entries[3].0.name, "0o17");
     }
 
     #[test]

@@ -28,7 +28,7 @@ impl SuiteLoader<'_> {
 
         if let Some(days) = fields.get("min_days_left") {
             match &days.value {
-                Value::Integer(count) if u32::try_from(*count).is_ok() => {
+                Value::Integer(count, _) if u32::try_from(*count).is_ok() => {
                     expectation.min_days_left = u32::try_from(*count).ok();
                 }
                 _ => {

@@ -115,7 +115,7 @@ pub(super) fn resolve(
                 .ok_or_else(|| ScalarError("invalid boolean".to_string()));
         }
         TagKind::Int => return tagged_integer(&text),
-        TagKind::Float => return float(&text).map(Value::Float),
+        TagKind::Float => return float(&text).map(|value| Value::Float(value, written(&text))),
         TagKind::Sequence | TagKind::Mapping => {
             return Err(ScalarError(format!("unsupported tag `{}`", spelling())));
         }
@@ -171,13 +171,13 @@ fn infer(text: Cow<'_, str>) -> Result<Value, ScalarError> {
         unsigned_integer(trimmed).filter(|value| u64::try_from(*value).is_ok())
     };
     if let Some(value) = integer {
-        return Ok(Value::Integer(value));
+        return Ok(Value::Integer(value, written(&text)));
     }
     if let Some(value) = float_or_overflow(trimmed) {
         if !value.is_finite() {
             return Err(non_finite(&text));
         }
-        return Ok(Value::Float(value));
+        return Ok(Value::Float(value, written(&text)));
     }
     Ok(Value::String(text.into_owned()))
 }
@@ -189,6 +189,12 @@ fn non_finite(text: &str) -> ScalarError {
 }
 
 /// Trims the padding that serde-saphyr ignores around numbers and booleans.
+/// The number as the file spells it, for fields that take text: `version: 1.10` must stay
+/// `1.10`, not become `1.1`.
+fn written(text: &str) -> Box<str> {
+    trim(text).into()
+}
+
 fn trim(text: &str) -> &str {
     text.trim_matches([' ', '\t', '\r', '\n'])
 }
@@ -294,12 +300,12 @@ fn tagged_integer(text: &str) -> Result<Value, ScalarError> {
     if trimmed.starts_with('-') {
         signed_integer(trimmed)
             .filter(|value| i64::try_from(*value).is_ok())
-            .map(Value::Integer)
+            .map(|value| Value::Integer(value, written(text)))
             .ok_or_else(|| ScalarError("invalid i64".to_string()))
     } else {
         unsigned_integer(trimmed)
             .filter(|value| u64::try_from(*value).is_ok())
-            .map(Value::Integer)
+            .map(|value| Value::Integer(value, written(text)))
             .ok_or_else(|| ScalarError("invalid u64".to_string()))
     }
 }
