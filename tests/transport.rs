@@ -1,5 +1,6 @@
 //! Failures below HTTP, each produced by a real component on loopback: TLS servers with
-//! certificates generated per test, tinyproxy as a forward proxy, listeners that never accept
+//! certificates generated per test, tinyproxy as a forward proxy, microsocks as a SOCKS5
+//! proxy, listeners that never accept
 //! or never respond, and a network namespace without routes for DNS. Each test checks the error
 //! kind, and the TLS tests also the evidence that the reports show.
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use common::{CANARY_PASSWORD, Finished, Gatecheck, check, closed_loopback_port};
 use gatecheck::results::{CheckResult, Outcome, RunResults};
+use servers::microsocks::{Microsocks, SocksOptions};
 use servers::tinyproxy::{ProxyOptions, Tinyproxy};
 use servers::{Servers, TLS_BODY, TestCa, TlsOptions, Validity, self_signed};
 use tempfile::TempDir;
@@ -978,6 +980,211 @@ fn proxy_tls_failure_noted() {
         proxy.log().matches(&format!("CONNECT {address}")).count() >= 2,
         "{}",
         proxy.log()
+    );
+}
+
+// SOCKS5 proxies: microsocks from Debian
+
+/// A request through a SOCKS5 vantage reaches the server from the proxy's outgoing address,
+/// and the reports name the proxy.
+#[test]
+fn socks5_vantage_passes() {
+    let servers = Servers::new();
+    let (address, peers) = servers.peer_logger();
+    let proxy = Microsocks::start(&SocksOptions {
+        outgoing_address: Some(std::net::Ipv4Addr::new(127, 0, 0, 2)),
+        ..SocksOptions::default()
+    });
+    let suite = Suite {
+        base_url: &format!("http://{address}"),
+        vantages: &proxied_vantage(&proxy.url("socks5")),
+        expect: "      body:\n        - contains: 127.0.0.2\n",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(result.outcome, Outcome::Passed, "{}", finished.transcript());
+    assert_eq!(
+        *peers.lock().expect("the peer log"),
+        [std::net::IpAddr::from([127, 0, 0, 2])],
+        "the request did not come from the proxy"
+    );
+    let connection = result.connection.expect("the result has a connection");
+    assert_eq!(
+        connection.proxy.as_deref(),
+        Some(proxy.url("socks5").as_str())
+    );
+    assert_eq!(connection.proxy_source, "vantage proxied");
+    let markdown = finished.markdown();
+    assert!(
+        markdown.contains(&format!(
+            "| Network | proxy `{}` (vantage proxied): 1 check |",
+            proxy.url("socks5")
+        )),
+        "{markdown}"
+    );
+}
+
+/// reqwest keeps no TLS details of a SOCKS5 tunnel; gatecheck's own handshake through the
+/// same proxy records the certificate, for a failed handshake too.
+#[test]
+fn socks5_tls_failure_shows_certificate() {
+    let servers = Servers::new();
+    let identity = self_signed(&["127.0.0.1"]);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let proxy = Microsocks::start(&SocksOptions::default());
+    let suite = Suite {
+        base_url: &format!("https://{address}"),
+        vantages: &proxied_vantage(&proxy.url("socks5h")),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "tls.unknown-issuer",
+        "{}",
+        finished.transcript()
+    );
+    let connection = result.connection.expect("the result has a connection");
+    let certificate = connection.certificate.expect("the certificate is recorded");
+    assert!(certificate.subject.contains("127.0.0.1"), "{certificate:?}");
+    let note = connection.tls_note.unwrap_or_default();
+    assert!(
+        note.contains(&format!("through the proxy {}", proxy.address())),
+        "{note}"
+    );
+    let markdown = finished.markdown();
+    assert!(markdown.contains(&certificate.subject), "{markdown}");
+    let junit = finished.junit();
+    assert!(junit.contains(&certificate.subject), "{junit}");
+}
+
+#[test]
+fn socks5_certificate_conditions_checked() {
+    let servers = Servers::new();
+    let ca = TestCa::new("gatecheck test CA");
+    let identity = ca.server(&["127.0.0.1"], Validity::CURRENT);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let proxy = Microsocks::start(&SocksOptions::default());
+    let folder = files();
+    let ca_file = ca.write(folder.path(), "ca");
+    let suite = Suite {
+        base_url: &format!("https://{address}"),
+        vantages: &proxied_vantage(&proxy.url("socks5")),
+        expect: "      certificate:\n        issuer: gatecheck test CA\n        san_contains: 127.0.0.1\n",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .args([OsStr::new("--ca-file"), ca_file.as_os_str()])
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(result.outcome, Outcome::Passed, "{}", finished.transcript());
+}
+
+#[test]
+fn socks5_target_refused() {
+    let proxy = Microsocks::start(&SocksOptions::default());
+    let closed = closed_loopback_port();
+    let suite = Suite {
+        base_url: &format!("https://{closed}"),
+        vantages: &proxied_vantage(&proxy.url("socks5")),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "proxy.connect-failed",
+        "{}",
+        finished.transcript()
+    );
+    let message = message(&result);
+    assert!(
+        message.contains(&format!(
+            "the SOCKS5 proxy answered CONNECT {closed} with reply 5: the target refused the \
+             proxy's connection"
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn socks5_auth_missing() {
+    let proxy = Microsocks::start(&SocksOptions {
+        credentials: Some((PROXY_USER, CANARY_PASSWORD)),
+        ..SocksOptions::default()
+    });
+    let servers = Servers::new();
+    let address = servers.plain_http();
+    let suite = Suite {
+        base_url: &format!("http://{address}"),
+        vantages: &proxied_vantage(&proxy.url("socks5")),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "proxy.auth-required",
+        "{}",
+        finished.transcript()
+    );
+    let message = message(&result);
+    assert!(
+        message.contains(
+            "the SOCKS5 proxy requires a user name and password, and the proxy URL has none"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn socks5_auth_rejected() {
+    let proxy = Microsocks::start(&SocksOptions {
+        credentials: Some((PROXY_USER, CANARY_PASSWORD)),
+        ..SocksOptions::default()
+    });
+    let servers = Servers::new();
+    let address = servers.plain_http();
+    let suite = Suite {
+        base_url: &format!("http://{address}"),
+        vantages: &proxied_vantage(&proxy.url_with(PROXY_USER, "not-the-password")),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "proxy.auth-required",
+        "{}",
+        finished.transcript()
+    );
+    let message = message(&result);
+    assert!(
+        message.contains("the SOCKS5 proxy did not accept the proxy URL's user name and password"),
+        "{message}"
+    );
+    // The rejected password is masked like any proxy password.
+    assert!(
+        !finished.transcript().contains("not-the-password"),
+        "{}",
+        finished.transcript()
     );
 }
 

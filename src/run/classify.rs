@@ -44,10 +44,14 @@ pub fn classify(error: &reqwest::Error) -> ErrorKind {
     }
     // A proxy that rejects CONNECT is only recognisable by its message in reqwest 0.13.
     if text.contains("tunnel error") || text.contains("proxy") {
-        // hyper-util 0.1 reports a 407 as "proxy authorization required".
+        // hyper-util 0.1 reports a 407 as "proxy authorization required", and a SOCKS5 proxy
+        // that turns down the credentials, or wants some the URL lacks, as "credentials not
+        // accepted" or "server does not support user/pass authentication".
         if contains_status(&text, "407")
             || text.contains("authentication required")
             || text.contains("authorization required")
+            || text.contains("credentials not accepted")
+            || text.contains("user/pass authentication")
         {
             return ErrorKind::ProxyAuthRequired;
         }

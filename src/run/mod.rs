@@ -7,6 +7,7 @@ pub mod lockout;
 pub mod network;
 pub mod plan;
 pub mod proxy;
+pub mod socks5;
 pub mod stop;
 pub mod tls_evidence;
 

@@ -7,7 +7,10 @@
 //! repeats the CONNECT, so that the report says whether the proxy or the target failed and
 //! what the proxy answered.
 //!
-//! The same tunnel carries the second handshake that records the server's certificate when the
+//! For a SOCKS5 proxy the probe repeats the SOCKS5 CONNECT instead, which tells missing or
+//! rejected credentials from a target that the proxy could not reach.
+//!
+//! The same tunnels carry the second handshake that records the server's certificate when the
 //! request went through a proxy.
 
 use std::collections::HashMap;
@@ -24,6 +27,7 @@ use tokio::sync::OnceCell;
 use crate::error_kind::ErrorKind;
 use crate::run::network::ClientSettings;
 use crate::run::plan::PreparedRequest;
+use crate::run::socks5::{self, Destination, Reply};
 use crate::run::tls_evidence::{self, TlsEvidence, connect, resolve};
 
 /// Maximum wait for the probe's TCP connection to the proxy.
@@ -235,8 +239,11 @@ enum Finding {
     Unreachable(String),
     /// The proxy answered CONNECT.
     Answered(Answer),
-    /// The proxy accepted a connection; no CONNECT was tried (a SOCKS or `https://` proxy, or
-    /// a plain HTTP target).
+    /// The SOCKS5 proxy answered the method negotiation, the credentials or CONNECT.
+    Socks(Reply),
+    /// The proxy accepted a connection, and no CONNECT was tried. That is the case for an
+    /// `https://` proxy, for a plain HTTP target through an `http://` proxy, and for a
+    /// `socks5://` target name that this machine cannot resolve.
     Reachable,
 }
 
@@ -299,6 +306,7 @@ impl ProxyProbes {
                 | ErrorKind::ConnectReset
                 | ErrorKind::ConnectUnreachable
                 | ErrorKind::ProxyConnectFailed
+                | ErrorKind::ProxyAuthRequired
         );
         let Some(endpoint) = Endpoint::parse(proxy.expose()).filter(|_| may_be_proxy) else {
             return (kind, message);
@@ -311,9 +319,8 @@ impl ProxyProbes {
             prepared.client.local_address,
         );
         let settings = &prepared.client;
-        let https = url.scheme() == "https";
         let finding = cell(&self.probes, key)
-            .get_or_init(|| probe(&endpoint, &target, https, settings))
+            .get_or_init(|| probe(&endpoint, &url, settings))
             .await
             .clone();
         explain(kind, message, &finding, &endpoint, &target, settings)
@@ -327,21 +334,57 @@ pub(crate) fn target_authority(url: &Url) -> String {
     format!("{host}:{port}")
 }
 
-async fn probe(
-    endpoint: &Endpoint,
-    target: &str,
-    https: bool,
-    settings: &ClientSettings,
-) -> Finding {
+async fn probe(endpoint: &Endpoint, url: &Url, settings: &ClientSettings) -> Finding {
     let limit = TCP_LIMIT.min(settings.connect_timeout);
     let mut stream = match endpoint.connect(settings, limit).await {
         Ok(stream) => stream,
         Err(detail) => return Finding::Unreachable(detail),
     };
-    if endpoint.scheme != "http" || !https {
-        return Finding::Reachable;
+    match endpoint.scheme.as_str() {
+        "http" if url.scheme() == "https" => Finding::Answered(
+            tunnel(
+                &mut stream,
+                endpoint,
+                &target_authority(url),
+                settings.connect_timeout,
+            )
+            .await,
+        ),
+        "socks5" | "socks5h" => match socks5_tunnel(&mut stream, endpoint, url, settings).await {
+            Ok(reply) => Finding::Socks(reply),
+            // A SOCKS5 proxy without the `h` leaves name resolution to this machine, so a DNS
+            // error there concerns the target's name and the original kind is kept.
+            Err(_) => Finding::Reachable,
+        },
+        _ => Finding::Reachable,
     }
-    Finding::Answered(tunnel(&mut stream, endpoint, target, settings.connect_timeout).await)
+}
+
+/// Opens a SOCKS5 tunnel on `stream` to the host and port of `url`. A `socks5h://` proxy
+/// gets the name; for `socks5://` this machine resolves it first, with the request's
+/// `resolve` overrides, as reqwest does. Fails only when that resolution fails.
+pub(crate) async fn socks5_tunnel(
+    stream: &mut TcpStream,
+    endpoint: &Endpoint,
+    url: &Url,
+    settings: &ClientSettings,
+) -> Result<Reply, String> {
+    let host = url.host_str().unwrap_or_default();
+    let bare_host = host.trim_start_matches('[').trim_end_matches(']');
+    let port = url.port_or_known_default().unwrap_or(443);
+    let destination = match bare_host.parse::<IpAddr>() {
+        Ok(address) => Destination::Address((address, port).into()),
+        Err(_) if endpoint.scheme == "socks5h" => Destination::Name(bare_host.to_string(), port),
+        Err(_) => {
+            let addresses = resolve(bare_host, port, settings).await?;
+            Destination::Address(addresses[0])
+        }
+    };
+    let credentials = endpoint
+        .credentials
+        .as_ref()
+        .map(|(user, password)| (user.as_str(), password.as_str()));
+    Ok(socks5::connect(stream, credentials, &destination, settings.connect_timeout).await)
 }
 
 fn explain(
@@ -358,9 +401,35 @@ fn explain(
             ErrorKind::ProxyConnectFailed,
             format!("cannot reach the proxy {via}: {detail} (the request reported: {message})"),
         ),
-        // A SOCKS5 proxy without the `h` leaves name resolution to this machine, so a DNS
-        // error there concerns the target's name and the original kind is kept.
         Finding::Reachable => (kind, message),
+        Finding::Socks(reply) => {
+            let described = reply.describe(target, settings.connect_timeout);
+            match reply {
+                Reply::NoAcceptableMethod { .. } | Reply::CredentialsRejected => (
+                    ErrorKind::ProxyAuthRequired,
+                    format!("{described} (the request reported: {message})"),
+                ),
+                Reply::Refused(_) | Reply::Silent | Reply::Broken(_) => (
+                    ErrorKind::ProxyConnectFailed,
+                    format!("{described} (the request reported: {message})"),
+                ),
+                Reply::Established
+                    if matches!(
+                        kind,
+                        ErrorKind::ProxyConnectFailed | ErrorKind::ProxyAuthRequired
+                    ) =>
+                {
+                    (
+                        kind,
+                        format!(
+                            "{message}; a second SOCKS5 CONNECT through {via} then succeeded, \
+                             so the failure comes and goes"
+                        ),
+                    )
+                }
+                Reply::Established => (kind, message),
+            }
+        }
         Finding::Answered(answer) => {
             let described = answer.describe(target, settings.connect_timeout);
             match answer {

@@ -8,6 +8,7 @@
 // Each test binary uses only some of these servers.
 #![allow(dead_code)]
 
+pub mod microsocks;
 pub mod tinyproxy;
 
 use std::convert::Infallible;
@@ -464,4 +465,27 @@ impl Servers {
         });
         address
     }
+}
+
+/// Returns the path of a Debian tool that tests start as a real component, failing the test
+/// with the install command when it is missing: a skipped test would hide a broken path.
+pub fn program(name: &str, purpose: &str) -> String {
+    let folders = ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .chain(
+            std::env::var_os("PATH")
+                .into_iter()
+                .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>()),
+        );
+    for folder in folders {
+        let candidate = folder.join(name);
+        if candidate.exists() {
+            return candidate.display().to_string();
+        }
+    }
+    panic!(
+        "{name} is missing; {purpose}. Install it with `tests/tools/install-system-tools` \
+         (Debian: `sudo apt-get install {name}`)"
+    );
 }

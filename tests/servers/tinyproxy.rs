@@ -31,7 +31,10 @@ pub struct Tinyproxy {
 
 impl Tinyproxy {
     pub fn start(options: &ProxyOptions<'_>) -> Tinyproxy {
-        let program = which_tinyproxy();
+        let program = super::program(
+            "tinyproxy",
+            "the proxy tests run it as a real forward proxy",
+        );
         let folder = tempfile::tempdir().expect("a temporary folder for tinyproxy");
         // tinyproxy needs a fixed port in its configuration; the port of a closed listener is
         // free unless another process takes it in between.
@@ -122,27 +125,4 @@ impl Drop for Tinyproxy {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Returns the path of tinyproxy, failing the test with the install command when it is
-/// missing: a skipped proxy test would hide a broken proxy path.
-fn which_tinyproxy() -> String {
-    for folder in ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"] {
-        let path = format!("{folder}/tinyproxy");
-        if std::path::Path::new(&path).exists() {
-            return path;
-        }
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for folder in std::env::split_paths(&path) {
-            let candidate = folder.join("tinyproxy");
-            if candidate.exists() {
-                return candidate.display().to_string();
-            }
-        }
-    }
-    panic!(
-        "tinyproxy is missing; the proxy tests run it as a real forward proxy. Install it with \
-         `tests/tools/install-system-tools` (Debian: `sudo apt-get install tinyproxy`)"
-    );
 }

@@ -31,6 +31,7 @@ use crate::results::{CertificateInfo, ConnectionInfo};
 use crate::run::network::ClientSettings;
 use crate::run::plan::PreparedRequest;
 use crate::run::proxy::{self, Answer, Endpoint};
+use crate::run::socks5::Reply;
 use crate::secret::Redactor;
 
 pub mod stall;
@@ -320,12 +321,12 @@ pub(crate) async fn through_proxy(url: &Url, settings: &ClientSettings) -> TlsEv
         .as_ref()
         .and_then(|proxy| Endpoint::parse(proxy.expose()))
         .map(|endpoint| endpoint.scheme);
-    if scheme.as_deref() != Some("http") {
+    if !matches!(scheme.as_deref(), Some("http" | "socks5" | "socks5h")) {
         return TlsEvidence {
             note: Some(
                 "No certificate recorded: the HTTP client does not report the TLS details of a \
                  tunnelled connection, and gatecheck makes its own handshake only through \
-                 http:// proxies."
+                 http:// and SOCKS5 proxies."
                     .to_string(),
             ),
             ..TlsEvidence::default()
@@ -543,9 +544,9 @@ async fn open(
         ));
     };
     let endpoint = Endpoint::parse(proxy.expose()).ok_or("the proxy URL does not parse")?;
-    if endpoint.scheme != "http" {
+    if !matches!(endpoint.scheme.as_str(), "http" | "socks5" | "socks5h") {
         return Err(format!(
-            "it goes only through http:// proxies, not {}://",
+            "it goes only through http:// and SOCKS5 proxies, not {}://",
             endpoint.scheme
         ));
     }
@@ -561,6 +562,12 @@ async fn open(
         .await
         .map_err(|detail| format!("cannot reach the proxy {}: {detail}", endpoint.authority()))?;
     let target = proxy::target_authority(url);
+    if endpoint.scheme != "http" {
+        return match proxy::socks5_tunnel(&mut stream, &endpoint, url, settings).await? {
+            Reply::Established => Ok((server_name, stream)),
+            reply => Err(reply.describe(&target, settings.connect_timeout)),
+        };
+    }
     match proxy::tunnel(&mut stream, &endpoint, &target, settings.connect_timeout).await {
         Answer::Established => Ok((server_name, stream)),
         answer => Err(answer.describe(&target, settings.connect_timeout)),
