@@ -178,6 +178,32 @@ checks:
     assert_error_count(&errors, 1);
 }
 
+/// The parser stops a line below a bracket left open, at the next entry; the error points at
+/// the bracket, where the fix goes.
+#[test]
+fn yaml_unclosed_flow_sequence_before_next_check() {
+    let errors = load_invalid(
+        r#"
+name: demo
+checks:
+  - id: ers
+    request: {url: /ers}
+    expect:
+      status: [200, 201
+  - id: mnt
+    request: {url: /mnt}
+"#,
+    );
+    let diagnostic = assert_error_at(&errors, "invalid YAML: unclosed bracket '['", 6, 15);
+    assert_help(
+        &errors,
+        diagnostic,
+        "close it with `]` at the end of its value; without it the parser read on to line 7, \
+         column 7 (illegal placement of ':' indicator)",
+    );
+    assert_error_count(&errors, 1);
+}
+
 #[test]
 fn yaml_bad_indentation_position() {
     let errors = load_invalid(

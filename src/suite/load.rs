@@ -175,14 +175,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Loaded, LoadError> {
     };
     let root = match yaml::parse(text) {
         Ok(root) => root,
-        Err(error) => {
-            let diagnostic = Diagnostic::error(
-                error.position,
-                format!("invalid YAML: {}", error.message),
-            )
-            .with_help("fix the YAML syntax at this spot; quote values that contain `: ` or start with `{`, `[`, `*` or `&`");
-            return Err(invalid(vec![diagnostic]));
-        }
+        Err(error) => return Err(invalid(vec![syntax_error(text, &error)])),
     };
     let mut loader = SuiteLoader {
         reader: Reader::new(text),
@@ -207,6 +200,30 @@ pub fn load_str(path: &Path, text: &str) -> Result<Loaded, LoadError> {
         }
         _ => Err(invalid(diagnostics)),
     }
+}
+
+/// Describes a YAML syntax error. When a bracket left open on an earlier line caused it, the
+/// error points at the bracket, where the fix goes, and says where the parser stopped.
+fn syntax_error(text: &str, error: &yaml::YamlError) -> Diagnostic {
+    let open = error
+        .position
+        .and_then(|position| Some((position, yaml::unclosed_bracket(text, position)?)));
+    if let Some((stopped, (bracket_position, bracket))) = open {
+        let closing = if bracket == '[' { ']' } else { '}' };
+        return Diagnostic::error(
+            Some(bracket_position),
+            format!("invalid YAML: unclosed bracket '{bracket}'"),
+        )
+        .with_help(format!(
+            "close it with `{closing}` at the end of its value; without it the parser read on \
+             to line {}, column {} ({})",
+            stopped.line, stopped.column, error.message
+        ));
+    }
+    Diagnostic::error(error.position, format!("invalid YAML: {}", error.message)).with_help(
+        "fix the YAML syntax at this spot; quote values that contain `: ` or start with `{`, \
+         `[`, `*` or `&`",
+    )
 }
 
 fn is_error(diagnostic: &Diagnostic) -> bool {

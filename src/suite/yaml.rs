@@ -10,6 +10,9 @@
 
 mod builder;
 mod scalar;
+mod unclosed;
+
+pub(crate) use unclosed::unclosed_bracket;
 
 /// A 1-based line and column in a suite file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
