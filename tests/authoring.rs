@@ -323,6 +323,64 @@ checks:
     );
 }
 
+/// The route names the list that sent a request past the proxy, and notes that a
+/// `connect_to` host change does not reach an HTTP proxy.
+#[test]
+fn dry_run_names_no_proxy_source() {
+    let suite = r#"
+name: Routes
+hints:
+  - id: any-failure
+    title: Something failed
+    explanation: See the expectations.
+vantages:
+  - name: direct
+  - name: proxied
+    proxy: http://127.0.0.1:9
+    connect_to:
+      gw.example.test: 127.0.0.1
+checks:
+  - id: local
+    request:
+      url: https://127.0.0.1:9/health
+  - id: gateway
+    request:
+      url: https://gw.example.test/health
+"#;
+    let finished = Gatecheck::run_text(suite, "direct")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("NO_PROXY", "127.0.0.1")
+        .arg("--dry-run")
+        .execute();
+    assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+    assert!(
+        finished
+            .stdout
+            .contains("# route: no proxy (127.0.0.1 is in NO_PROXY)"),
+        "{}",
+        finished.transcript()
+    );
+
+    let finished = Gatecheck::run_text(suite, "proxied")
+        .arg("--dry-run")
+        .execute();
+    assert_eq!(finished.code, Some(0), "{}", finished.transcript());
+    assert!(
+        finished
+            .stdout
+            .contains("(only its port reaches the proxy)"),
+        "{}",
+        finished.transcript()
+    );
+    assert!(
+        finished
+            .stderr
+            .contains("warning: `connect_to` changes only the port of requests through this proxy"),
+        "{}",
+        finished.transcript()
+    );
+}
+
 /// A dry run shows the route each request would take, so that a vantage's network settings
 /// can be checked before anything is sent.
 #[test]

@@ -1486,6 +1486,121 @@ checks:
 }
 
 #[test]
+fn zero_timeouts_rejected() {
+    let errors = load_invalid(
+        r#"
+name: demo
+defaults:
+  timeout: 0s
+vantages:
+  - name: internal
+    connect_timeout: 0
+checks:
+  - id: ers
+    request:
+      url: https://ise.example.com/ers
+    expect:
+      max_duration: 0ms
+"#,
+    );
+    let diagnostic = assert_error_at(
+        &errors,
+        "invalid timeout `0s`: it must be longer than zero",
+        3,
+        12,
+    );
+    assert_help(
+        &errors,
+        diagnostic,
+        "no request finishes in zero time; write a duration such as `10s`, or leave the key out \
+         for the default",
+    );
+    assert_error_at(
+        &errors,
+        "invalid connect_timeout `0`: it must be longer than zero",
+        6,
+        22,
+    );
+    assert_error_at(
+        &errors,
+        "invalid max_duration `0ms`: it must be longer than zero",
+        12,
+        21,
+    );
+    assert_error_count(&errors, 3);
+}
+
+/// `run` would reject this URL; `validate` must too, at its line.
+#[test]
+fn proxy_url_with_space_rejected() {
+    let errors = load_invalid(
+        r#"
+name: demo
+vantages:
+  - name: external
+    proxy: "http://proxy host:3128"
+checks:
+  - id: ers
+    request:
+      url: https://ise.example.com/ers
+"#,
+    );
+    assert_error_at(
+        &errors,
+        "invalid proxy URL `http://proxy host:3128`: it contains a space or another blank",
+        4,
+        12,
+    );
+    assert_error_count(&errors, 1);
+}
+
+#[test]
+fn resolve_through_http_proxy_warned() {
+    let loaded = load_valid(
+        r#"
+name: demo
+vantages:
+  - name: external
+    proxy: http://proxy.example:3128
+    resolve:
+      ise.example.com: 192.0.2.10
+  - name: socks
+    proxy: socks5://proxy.example:1080
+    resolve:
+      ise.example.com: 192.0.2.10
+checks:
+  - id: ers
+    request:
+      url: https://ise.example.com/ers
+    hints:
+      - id: any
+        when: {}
+        title: Anything
+        explanation: See the report.
+"#,
+    );
+    let warnings = loaded.warnings.expect("a warning");
+    let messages: Vec<(&str, usize)> = warnings
+        .diagnostics
+        .iter()
+        .map(|diagnostic| {
+            (
+                diagnostic.message.as_str(),
+                diagnostic.position.map_or(0, |position| position.line),
+            )
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        [(
+            "`resolve` does not apply to requests through this proxy, which resolves host names itself",
+            6
+        )],
+        "{warnings}"
+    );
+}
+
+#[test]
 fn unsupported_method_keeps_checking_request() {
     let errors = load_invalid(
         r#"
@@ -1843,7 +1958,7 @@ fn validate_missing_file_exit_2() {
     assert_exit_code(&run, 2);
     assert_stderr_contains(
         &run,
-        "cannot read suite file tests/fixtures/invalid/absent.yaml",
+        "error: cannot read suite file tests/fixtures/invalid/absent.yaml",
     );
 }
 

@@ -525,6 +525,14 @@ fn certificate_assertions_fail() {
         "{}",
         finished.transcript()
     );
+    // The status was right, so the checks table says which expectations failed.
+    let markdown = finished.markdown();
+    assert!(
+        markdown.contains(
+            "| ❌ failed: certificate days left, certificate issuer, certificate names | `2xx` | `200` |"
+        ),
+        "{markdown}"
+    );
 }
 
 // Proxies: tinyproxy from Debian

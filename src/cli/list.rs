@@ -20,7 +20,7 @@ pub fn list(args: ListArgs) -> u8 {
     let loaded = match load_file(&args.suite) {
         Ok(loaded) => loaded,
         Err(error) => {
-            eprintln!("{error}");
+            super::print_load_error(&error);
             return exit::USAGE;
         }
     };

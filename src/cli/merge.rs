@@ -59,12 +59,9 @@ pub(crate) fn summary(merged: &MergedResults) -> String {
     for vantage in &merged.vantages {
         let summary = &vantage.summary;
         text.push_str(&format!(
-            "{:width$}  {} passed, {} failed, {} errors, {} skipped  ({})\n",
+            "{:width$}  {}  ({})\n",
             vantage.name,
-            summary.passed,
-            summary.failed,
-            summary.errors,
-            summary.skipped,
+            crate::report::text::format_counts(summary),
             vantage.host
         ));
     }

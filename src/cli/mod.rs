@@ -370,12 +370,25 @@ pub(crate) fn print_flush(text: &str) {
     let _ = stdout.flush();
 }
 
+/// Prints why a suite did not load. The diagnostics of an invalid suite carry their own
+/// `error:` labels; a file that cannot be read gets one here.
+pub(crate) fn print_load_error(error: &crate::suite::LoadError) {
+    match error {
+        crate::suite::LoadError::Read { .. } => eprintln!("error: {error}"),
+        crate::suite::LoadError::Invalid(_) => eprintln!("{error}"),
+    }
+}
+
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
-    crate::suite::parse_duration(text)
-        .filter(|duration| !duration.is_zero())
-        .ok_or_else(|| {
-            format!("invalid duration `{text}`: write a number with a unit, such as `90s` or `5m`")
-        })
+    match crate::suite::parse_duration(text) {
+        Some(duration) if duration.is_zero() => Err(format!(
+            "invalid duration `{text}`: it must be longer than zero, such as `90s` or `5m`"
+        )),
+        Some(duration) => Ok(duration),
+        None => Err(format!(
+            "invalid duration `{text}`: write a number with a unit, such as `90s` or `5m`"
+        )),
+    }
 }
 
 /// Parses a size in bytes: a number, optionally with a unit `B`, `KiB`, `MiB` or `GiB`.

@@ -15,7 +15,7 @@ pub async fn run(args: RunArgs) -> u8 {
     let loaded = match load_file(&args.suite) {
         Ok(loaded) => loaded,
         Err(error) => {
-            eprintln!("{error}");
+            super::print_load_error(&error);
             return exit::USAGE;
         }
     };
@@ -508,8 +508,19 @@ fn dry_run_route(request: &crate::run::plan::PreparedRequest) -> String {
         ),
         None => format!("no proxy ({})", request.proxy.source),
     };
+    // An http://, https:// or socks5h:// proxy gets the host name and resolves and connects
+    // to it itself, so only a port change reaches it. The planner leaves out `resolve` rules
+    // for such requests already.
+    let proxy_resolves = request
+        .proxy
+        .url
+        .as_ref()
+        .is_some_and(|proxy| !proxy.expose().starts_with("socks5://"));
     if let Some(redirect) = &request.connect_to {
         route.push_str(&format!(", connect_to {}", redirect.description));
+        if proxy_resolves {
+            route.push_str(" (only its port reaches the proxy)");
+        }
     }
     if let Some(rule) = &request.resolve_rule {
         route.push_str(&format!(", resolve {rule}"));

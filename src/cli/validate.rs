@@ -7,7 +7,7 @@ pub fn validate(args: ValidateArgs) -> u8 {
         let loaded = match load_file(path) {
             Ok(loaded) => loaded,
             Err(error) => {
-                eprintln!("{error}");
+                super::print_load_error(&error);
                 code = exit::USAGE;
                 continue;
             }

@@ -210,12 +210,22 @@ fn write_checks_table(out: &mut impl fmt::Write, run: &RunResults) -> fmt::Resul
         if check.insecure {
             check_cell.push_str(" (TLS not verified)");
         }
-        let result_cell = match check.outcome {
+        let mut result_cell = match check.outcome {
             Outcome::Passed => "✅ passed",
             Outcome::Failed => "❌ failed",
             Outcome::Error => "⚠️ error",
             Outcome::Skipped => "⏭️ skipped",
-        };
+        }
+        .to_string();
+        // When the status was right, the Expected and Got columns do not show what failed.
+        let others: Vec<&str> = check
+            .failures
+            .iter()
+            .map(|failure| failure.expectation.as_str())
+            .collect();
+        if check.outcome == Outcome::Failed && !others.is_empty() && !others.contains(&"status") {
+            result_cell.push_str(&format!(": {}", inline(&others.join(", "))));
+        }
         let mut got_cell = match (check.outcome, &check.skip_reason) {
             (Outcome::Skipped, Some(reason)) => format!("not run: {}", inline(reason)),
             _ => code(&check.got(), Cell::Yes),

@@ -12,7 +12,7 @@ pub mod markdown;
 
 mod redact;
 mod redacted_lines;
-mod text;
+pub(crate) mod text;
 mod tls;
 
 use std::fs;

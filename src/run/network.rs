@@ -136,12 +136,20 @@ pub fn choose_proxy(
     let no_proxy = options
         .no_proxy
         .clone()
-        .or_else(|| vantage.network.no_proxy.clone())
-        .or_else(|| env("NO_PROXY").or_else(|| env("no_proxy")));
-    if let (Some(list), Some(host)) = (&no_proxy, url.host_str())
+        .map(|list| (list, "--no-proxy".to_string()))
+        .or_else(|| {
+            let list = vantage.network.no_proxy.clone()?;
+            Some((list, format!("no_proxy of vantage {}", vantage.name)))
+        })
+        .or_else(|| {
+            ["NO_PROXY", "no_proxy"]
+                .into_iter()
+                .find_map(|name| Some((env(name)?, name.to_string())))
+        });
+    if let (Some((list, list_source)), Some(host)) = (&no_proxy, url.host_str())
         && no_proxy_matches(list, host)
     {
-        return direct(format!("{host} is in the no-proxy list"));
+        return direct(format!("{host} is in {list_source}"));
     }
     ProxyChoice {
         url: Some(Secret::new(candidate)),
@@ -162,6 +170,10 @@ pub fn check_proxy_url(text: &str) -> Result<(), String> {
                     socks5://HOST:PORT"
                 .to_string(),
         );
+    }
+    // The URL parser calls a space in the host an invalid international domain name.
+    if text.contains(char::is_whitespace) {
+        return Err("it contains a space or another blank".to_string());
     }
     let url = Url::parse(text).map_err(|error| format!("it is not a valid URL ({error})"))?;
     if !PROXY_SCHEMES.contains(&url.scheme()) {

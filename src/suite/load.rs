@@ -491,7 +491,7 @@ impl SuiteLoader<'_> {
         if let Some(node) = fields.get("timeout") {
             defaults.timeout = self
                 .reader
-                .duration(node, "timeout")
+                .positive_duration(node, "timeout")
                 .unwrap_or(DEFAULT_TIMEOUT);
         }
         if let Some(node) = fields.get("follow_redirects") {
@@ -618,12 +618,53 @@ impl SuiteLoader<'_> {
             }
         }
         if let Some(node) = fields.get("connect_timeout") {
-            network.connect_timeout = self.reader.duration(node, "connect_timeout");
+            network.connect_timeout = self.reader.positive_duration(node, "connect_timeout");
         }
         if let Some(node) = fields.get("tls") {
             network.tls = self.tls(node);
         }
+        self.warn_about_proxy_overrides(fields, &network);
         network
+    }
+
+    /// Warns about `resolve` entries and `connect_to` host changes that the same mapping's
+    /// proxy makes useless: an http://, https:// or socks5h:// proxy gets the host name and
+    /// resolves and connects to it itself. Only a socks5:// proxy is given an address that
+    /// this machine chose.
+    fn warn_about_proxy_overrides(&mut self, fields: &Fields<'_>, network: &Network) {
+        let Some(ProxySetting::Url(proxy)) = &network.proxy else {
+            return;
+        };
+        if proxy.source().starts_with("socks5://") {
+            return;
+        }
+        let help = "to reach another host through the proxy, point the base URL at it; to \
+                    connect from this machine, use `proxy: none` or a socks5:// proxy";
+        if let Some(node) = fields.get("resolve")
+            && !network.resolve.is_empty()
+        {
+            self.reader
+                .warning(
+                    node.position,
+                    "`resolve` does not apply to requests through this proxy, which resolves \
+                     host names itself",
+                )
+                .help = Some(help.to_string());
+        }
+        if let Some(node) = fields.get("connect_to")
+            && network
+                .connect_to
+                .iter()
+                .any(|rule| rule.target_host.is_some())
+        {
+            self.reader
+                .warning(
+                    node.position,
+                    "`connect_to` changes only the port of requests through this proxy, which \
+                     connects to the host itself",
+                )
+                .help = Some(help.to_string());
+        }
     }
 
     fn proxy(&mut self, node: &Node) -> Option<ProxySetting> {
@@ -647,6 +688,25 @@ impl SuiteLoader<'_> {
                     ),
                 )
                 .help = Some("write `http://HOST:PORT`, `https://...` or `socks5://...`, or `none` for a direct connection".to_string());
+            return None;
+        }
+        // A URL with variables is checked when the run fills them in.
+        if template.variables().next().is_none()
+            && let Err(reason) = crate::run::network::check_proxy_url(&source)
+        {
+            self.reader
+                .error(
+                    node.position,
+                    format!(
+                        "invalid proxy URL `{}`: {reason}",
+                        crate::run::network::shown_proxy_url(&source)
+                    ),
+                )
+                .help = Some(
+                "write `http://HOST:PORT`, `https://...` or `socks5://...`; percent-encode \
+                 special characters in a user name or password (a space is `%20`)"
+                    .to_string(),
+            );
             return None;
         }
         Some(ProxySetting::Url(template))
@@ -1127,7 +1187,7 @@ impl SuiteLoader<'_> {
             .and_then(|node| self.reader.bool(node, "`follow_redirects`"));
         let timeout = fields
             .get("timeout")
-            .and_then(|node| self.reader.duration(node, "timeout"));
+            .and_then(|node| self.reader.positive_duration(node, "timeout"));
         let tls = match fields.get("tls") {
             Some(node) => self.tls(node),
             None => TlsSettings::default(),
@@ -1187,7 +1247,7 @@ impl SuiteLoader<'_> {
         };
         let max_duration = fields
             .get("max_duration")
-            .and_then(|node| self.reader.duration(node, "max_duration"));
+            .and_then(|node| self.reader.positive_duration(node, "max_duration"));
         let certificate = match fields.get("certificate") {
             Some(node) => Some(self.certificate_expectation(node)?),
             None => None,

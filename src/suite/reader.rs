@@ -287,6 +287,25 @@ impl<'s> Reader<'s> {
         }
         parsed
     }
+
+    /// Reads a duration that limits a wait. Zero is an error: no request finishes in zero time.
+    pub fn positive_duration(&mut self, node: &Node, what: &str) -> Option<Duration> {
+        let duration = self.duration(node, what)?;
+        if duration.is_zero() {
+            let shown = node.value.scalar_text().unwrap_or_default();
+            self.error(
+                node.position,
+                format!("invalid {what} `{shown}`: it must be longer than zero"),
+            )
+            .help = Some(
+                "no request finishes in zero time; write a duration such as \
+                 `10s`, or leave the key out for the default"
+                    .to_string(),
+            );
+            return None;
+        }
+        Some(duration)
+    }
 }
 
 pub fn parse_duration(text: &str) -> Option<Duration> {
