@@ -906,6 +906,58 @@ fn proxy_auth_required_plain_http() {
     );
 }
 
+/// Through a proxy, a plain HTTP request goes to the proxy, which answers with its own error
+/// page when it cannot reach the server; that is the proxy's failure, not the server's 500.
+#[test]
+fn proxy_plain_http_target_refused() {
+    let proxy = Tinyproxy::start(&ProxyOptions::default());
+    let closed = closed_loopback_port();
+    let suite = Suite {
+        base_url: &format!("http://{closed}"),
+        vantages: &proxied_vantage(&proxy.url()),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "proxy.connect-failed",
+        "{}\n{}",
+        finished.transcript(),
+        proxy.log()
+    );
+    let message = message(&result);
+    assert!(
+        message.starts_with(
+            "the proxy answered the request with 500 instead of forwarding it (Server: tinyproxy/"
+        ),
+        "{message}"
+    );
+}
+
+/// A server's own error response passes through the proxy unchanged and stays the server's.
+#[test]
+fn proxy_forwards_server_error() {
+    let servers = Servers::new();
+    let address = servers.server_error();
+    let proxy = Tinyproxy::start(&ProxyOptions::default());
+    let suite = Suite {
+        base_url: &format!("http://{address}"),
+        vantages: &proxied_vantage(&proxy.url()),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(result.outcome, Outcome::Failed, "{}", finished.transcript());
+    assert_eq!(result.response.expect("a response").status, 500);
+}
+
 #[test]
 fn proxy_credentials_masked() {
     let servers = Servers::new();

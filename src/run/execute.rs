@@ -487,6 +487,20 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
                 ),
             ))
         }
+        Ok(received)
+            if prepared.client.proxy.is_some()
+                && prepared.connection_url().scheme() == "http"
+                && let Some(evidence) = proxy_generated(&received) =>
+        {
+            Err((
+                ErrorKind::ProxyConnectFailed,
+                format!(
+                    "the proxy answered the request with {} instead of forwarding it ({evidence}); \
+                     the request did not reach the server",
+                    received.status
+                ),
+            ))
+        }
         other => other,
     };
 
@@ -717,6 +731,34 @@ fn base_result(
         }),
         attempts: Vec::new(),
     }
+}
+
+/// Returns the header that shows an error response to a plain HTTP request through a proxy
+/// to be the proxy's own, such as its answer when it cannot reach the server. Squid marks
+/// its error pages with `X-Squid-Error`, RFC 9209 proxies add `Proxy-Status` with an `error`
+/// parameter, and tinyproxy and Squid name themselves in `Server` on their own pages while
+/// they pass a server's `Server` on unchanged.
+fn proxy_generated(received: &Received) -> Option<String> {
+    if received.status < 400 {
+        return None;
+    }
+    let value = |name: &str| {
+        received
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(error) = value("x-squid-error") {
+        return Some(format!("X-Squid-Error: {error}"));
+    }
+    if let Some(status) = value("proxy-status").filter(|status| status.contains("error=")) {
+        return Some(format!("Proxy-Status: {status}"));
+    }
+    let server = value("server")?;
+    let product = server.to_ascii_lowercase();
+    (product.starts_with("tinyproxy") || product.starts_with("squid"))
+        .then(|| format!("Server: {server}"))
 }
 
 struct Received {

@@ -402,6 +402,29 @@ impl Servers {
         (address, peers)
     }
 
+    /// Starts a plain HTTP server that reads the whole request head, as a proxy in front of it
+    /// needs, and responds with 500 and a `Server` header of its own.
+    pub fn server_error(&self) -> SocketAddr {
+        self.raw(|mut stream| async move {
+            let mut head = Vec::new();
+            let mut buffer = [0_u8; 4096];
+            while !head.windows(4).any(|window| window == b"\r\n\r\n") {
+                match stream.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(read) => head.extend_from_slice(&buffer[..read]),
+                }
+            }
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 500 Internal Server Error\r\nServer: gateway-app\r\n\
+                      Content-Type: text/plain\r\nContent-Length: 6\r\nConnection: close\r\n\r\n\
+                      error\n",
+                )
+                .await;
+            let _ = stream.shutdown().await;
+        })
+    }
+
     /// Starts a plain HTTP server that responds with 200 and the request's `Host` header as
     /// the body.
     pub fn host_echo(&self) -> SocketAddr {
