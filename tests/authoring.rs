@@ -368,7 +368,7 @@ checks:
     assert!(
         finished
             .stdout
-            .contains("(only its port reaches the proxy)"),
+            .contains("connect_to of vantage proxied); through the proxy only the port applies"),
         "{}",
         finished.transcript()
     );

@@ -508,19 +508,8 @@ fn dry_run_route(request: &crate::run::plan::PreparedRequest) -> String {
         ),
         None => format!("no proxy ({})", request.proxy.source),
     };
-    // An http://, https:// or socks5h:// proxy gets the host name and resolves and connects
-    // to it itself, so only a port change reaches it. The planner leaves out `resolve` rules
-    // for such requests already.
-    let proxy_resolves = request
-        .proxy
-        .url
-        .as_ref()
-        .is_some_and(|proxy| !proxy.expose().starts_with("socks5://"));
     if let Some(redirect) = &request.connect_to {
         route.push_str(&format!(", connect_to {}", redirect.description));
-        if proxy_resolves {
-            route.push_str(" (only its port reaches the proxy)");
-        }
     }
     if let Some(rule) = &request.resolve_rule {
         route.push_str(&format!(", resolve {rule}"));

@@ -321,6 +321,9 @@ pub struct ConnectRedirect {
     /// Such as `gw.example.com:443 -> 192.0.2.7:8443 (staging.example.net, connect_to of
     /// vantage lab)`.
     pub description: String,
+    /// Whether the rule sends the connection to another address, through an override of the
+    /// host name's resolution.
+    pub changes_address: bool,
 }
 
 /// Returns the command line's `--connect-to` rules, then the vantage's, each with its target
@@ -376,10 +379,10 @@ pub fn apply_route(
     let target_port = route.rule.target_port.unwrap_or(port);
     let bare_host = host.trim_start_matches('[').trim_end_matches(']');
     let url_address = bare_host.parse::<IpAddr>().ok();
-    if let Some(address) = route
+    let new_address = route
         .address
-        .filter(|address| Some(*address) != url_address)
-    {
+        .filter(|address| Some(*address) != url_address);
+    if let Some(address) = new_address {
         if url_address.is_some() {
             // The HTTP client resolves no address, so a DNS override cannot redirect it.
             return Err(format!(
@@ -406,6 +409,7 @@ pub fn apply_route(
     Ok(Some(ConnectRedirect {
         port: (target_port != port).then_some(target_port),
         description: format!("{host}:{port} -> {target}rule {}, {source})", route.rule),
+        changes_address: new_address.is_some(),
     }))
 }
 

@@ -670,8 +670,22 @@ fn prepare(
         context.network,
         url.port_or_known_default().unwrap_or_default(),
     );
-    let connect_to =
+    let mut connect_to =
         network::apply_route(context.routes, &url, &mut resolve).map_err(PlanError::ConnectTo)?;
+    // An http://, https:// or socks5h:// proxy gets the host name and resolves it itself, so
+    // of a rule only the port reaches it.
+    let proxy_resolves = proxy
+        .url
+        .as_ref()
+        .is_some_and(|proxy| !proxy.expose().starts_with("socks5://"));
+    if let Some(redirect) = connect_to.as_mut()
+        && redirect.changes_address
+        && proxy_resolves
+    {
+        redirect
+            .description
+            .push_str("; through the proxy only the port applies");
+    }
     if connect_to
         .as_ref()
         .is_some_and(|redirect| redirect.port.is_some())
