@@ -936,13 +936,19 @@ fn proxy_plain_http_target_refused() {
         ),
         "{message}"
     );
+    assert!(
+        message.contains(&format!(
+            "and the proxy answered CONNECT {closed} with 500 Unable to connect"
+        )),
+        "{message}"
+    );
 }
 
 /// A server's own error response passes through the proxy unchanged and stays the server's.
 #[test]
 fn proxy_forwards_server_error() {
     let servers = Servers::new();
-    let address = servers.server_error();
+    let address = servers.server_error("Server: gateway-app\r\n");
     let proxy = Tinyproxy::start(&ProxyOptions::default());
     let suite = Suite {
         base_url: &format!("http://{address}"),
@@ -956,6 +962,33 @@ fn proxy_forwards_server_error() {
 
     assert_eq!(result.outcome, Outcome::Failed, "{}", finished.transcript());
     assert_eq!(result.response.expect("a response").status, 500);
+}
+
+/// A reverse proxy in front of the server marks its error pages like a forward proxy does;
+/// the forward proxy can reach the server, so the page is the server side's.
+#[test]
+fn proxy_forwards_reverse_proxy_error() {
+    let servers = Servers::new();
+    let address =
+        servers.server_error("Server: squid/5.7\r\nX-Squid-Error: ERR_READ_TIMEOUT 0\r\n");
+    let proxy = Tinyproxy::start(&ProxyOptions::default());
+    let suite = Suite {
+        base_url: &format!("http://{address}"),
+        vantages: &proxied_vantage(&proxy.url()),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(result.outcome, Outcome::Failed, "{}", finished.transcript());
+    assert_eq!(result.response.expect("a response").status, 500);
+    assert!(
+        proxy.log().contains(&format!("CONNECT {address}")),
+        "the proxy was not asked for a tunnel:\n{}",
+        proxy.log()
+    );
 }
 
 #[test]

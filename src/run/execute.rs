@@ -487,19 +487,25 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
                 ),
             ))
         }
+        // The marks also appear on error pages of reverse proxies in front of the server,
+        // which come through the forward proxy unchanged. A tunnel to the same host and port
+        // that the proxy cannot open either tells that the page is the proxy's.
         Ok(received)
             if prepared.client.proxy.is_some()
                 && prepared.connection_url().scheme() == "http"
                 && let Some(evidence) = proxy_generated(&received) =>
         {
-            Err((
-                ErrorKind::ProxyConnectFailed,
-                format!(
-                    "the proxy answered the request with {} instead of forwarding it ({evidence}); \
-                     the request did not reach the server",
-                    received.status
-                ),
-            ))
+            match run.proxy_probes.tunnel_failure(prepared).await {
+                Some(tunnel) => Err((
+                    ErrorKind::ProxyConnectFailed,
+                    format!(
+                        "the proxy answered the request with {} instead of forwarding it \
+                         ({evidence}), and {tunnel}; the request did not reach the server",
+                        received.status
+                    ),
+                )),
+                None => Ok(received),
+            }
         }
         other => other,
     };

@@ -255,6 +255,8 @@ type Key = (String, String, Option<IpAddr>);
 #[derive(Debug, Default)]
 pub struct ProxyProbes {
     probes: Mutex<HashMap<Key, Arc<OnceCell<Finding>>>>,
+    /// CONNECT answers for plain HTTP targets, which `probes` does not try.
+    tunnels: Mutex<HashMap<Key, Arc<OnceCell<Answer>>>>,
     certificates: Mutex<HashMap<Key, Arc<OnceCell<TlsEvidence>>>>,
 }
 
@@ -282,6 +284,44 @@ impl ProxyProbes {
             .get_or_init(|| tls_evidence::through_proxy(url, settings))
             .await
             .clone()
+    }
+
+    /// Asks the `http://` proxy of a plain HTTP request for a tunnel to the request's host and
+    /// port, to judge whether an error page came from the proxy or through it. Returns the
+    /// answer when the proxy could not open the tunnel (5xx, or no answer within the connect
+    /// timeout): it cannot reach the server either. Returns `None` when the tunnel opened, and
+    /// when the answer does not tell, as when the proxy allows CONNECT only to port 443.
+    pub async fn tunnel_failure(&self, prepared: &PreparedRequest) -> Option<String> {
+        let proxy = prepared.client.proxy.as_ref()?;
+        let endpoint =
+            Endpoint::parse(proxy.expose()).filter(|endpoint| endpoint.scheme == "http")?;
+        let url = prepared.connection_url();
+        let target = target_authority(&url);
+        let key = (
+            proxy.expose().to_string(),
+            target.clone(),
+            prepared.client.local_address,
+        );
+        let settings = &prepared.client;
+        let answer = cell(&self.tunnels, key)
+            .get_or_init(|| async {
+                let limit = TCP_LIMIT.min(settings.connect_timeout);
+                match endpoint.connect(settings, limit).await {
+                    Ok(mut stream) => {
+                        tunnel(&mut stream, &endpoint, &target, settings.connect_timeout).await
+                    }
+                    Err(detail) => Answer::Broken(detail),
+                }
+            })
+            .await
+            .clone();
+        match answer {
+            Answer::Status {
+                status: 500..=504, ..
+            }
+            | Answer::Silent => Some(answer.describe(&target, settings.connect_timeout)),
+            _ => None,
+        }
     }
 
     /// Re-examines a request through a proxy that got no response, and returns its kind and

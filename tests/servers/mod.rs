@@ -403,9 +403,9 @@ impl Servers {
     }
 
     /// Starts a plain HTTP server that reads the whole request head, as a proxy in front of it
-    /// needs, and responds with 500 and a `Server` header of its own.
-    pub fn server_error(&self) -> SocketAddr {
-        self.raw(|mut stream| async move {
+    /// needs, and responds with 500 and `headers` (each line ending in CRLF).
+    pub fn server_error(&self, headers: &'static str) -> SocketAddr {
+        self.raw(move |mut stream| async move {
             let mut head = Vec::new();
             let mut buffer = [0_u8; 4096];
             while !head.windows(4).any(|window| window == b"\r\n\r\n") {
@@ -414,13 +414,11 @@ impl Servers {
                     Ok(read) => head.extend_from_slice(&buffer[..read]),
                 }
             }
-            let _ = stream
-                .write_all(
-                    b"HTTP/1.1 500 Internal Server Error\r\nServer: gateway-app\r\n\
-                      Content-Type: text/plain\r\nContent-Length: 6\r\nConnection: close\r\n\r\n\
-                      error\n",
-                )
-                .await;
+            let response = format!(
+                "HTTP/1.1 500 Internal Server Error\r\n{headers}Content-Type: text/plain\r\n\
+                 Content-Length: 6\r\nConnection: close\r\n\r\nerror\n"
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
             let _ = stream.shutdown().await;
         })
     }
