@@ -286,14 +286,17 @@ fn builtin_for_error(kind: ErrorKind) -> (&'static str, &'static str, &'static s
              proxy's address, port and name, and that this machine may connect to it. When it \
              gives the proxy's answer, 403 usually means that the proxy's rules do not allow \
              this host or port, and 500, 502, 503 or 504 that the proxy could not resolve or \
-             reach the target: check the target from the proxy's side.",
+             reach the target: check the target from the proxy's side. A SOCKS5 proxy answers \
+             with a reply code instead: 2 means its rules do not allow the target, 3 to 5 that \
+             it could not reach it, and 1 often that it could not resolve the name.",
         ),
         ErrorKind::ProxyAuthRequired => (
             "builtin.proxy.auth-required",
             "The proxy requires authentication",
-            "The forward proxy asked for credentials (407, or 401 to CONNECT), or did not \
-             accept the ones in the proxy URL. Put the proxy user and password in the URL \
-             (`http://USER:PASSWORD@proxy:3128`, from a secret variable), and check them with \
+            "The forward proxy asked for credentials (407, or 401 to CONNECT; a SOCKS5 proxy \
+             by accepting no method without them), or did not accept the ones in the proxy URL. \
+             Put the proxy user and password in the URL (`http://USER:PASSWORD@proxy:3128` or \
+             `socks5://USER:PASSWORD@proxy:1080`, from a secret variable), and check them with \
              the proxy's administrators.",
         ),
         ErrorKind::TimeoutResponse => (

@@ -368,7 +368,7 @@ checks:
     assert!(
         finished
             .stdout
-            .contains("connect_to of vantage proxied); through the proxy only the port applies"),
+            .contains("connect_to of vantage proxied) (through the proxy only the port applies)"),
         "{}",
         finished.transcript()
     );
@@ -376,6 +376,57 @@ checks:
         finished
             .stderr
             .contains("warning: `connect_to` changes only the port of requests through this proxy"),
+        "{}",
+        finished.transcript()
+    );
+}
+
+/// A `resolve` entry works through a socks5:// proxy, which gets the address, and not through
+/// an HTTP proxy, which resolves the name itself; the route says which, also when the proxy
+/// comes from the environment.
+#[test]
+fn dry_run_says_whether_resolve_applies() {
+    let suite = r#"
+name: Routes
+hints:
+  - id: any-failure
+    title: Something failed
+    explanation: See the expectations.
+vantages:
+  - name: lab
+    resolve:
+      gw.example.test: 127.0.0.1
+  - name: socks
+    proxy: socks5://127.0.0.1:9
+    resolve:
+      gw.example.test: 127.0.0.1
+checks:
+  - id: gateway
+    request:
+      url: https://gw.example.test/health
+"#;
+    let finished = Gatecheck::run_text(suite, "lab")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("NO_PROXY", "")
+        .arg("--dry-run")
+        .execute();
+    assert!(
+        finished.stdout.contains(
+            "# route: proxy http://127.0.0.1:9 (HTTPS_PROXY), resolve gw.example.test -> \
+             127.0.0.1 (resolve of vantage lab) (not used: the proxy resolves the name itself)"
+        ),
+        "{}",
+        finished.transcript()
+    );
+
+    let finished = Gatecheck::run_text(suite, "socks")
+        .arg("--dry-run")
+        .execute();
+    assert!(
+        finished.stdout.contains(
+            "# route: proxy socks5://127.0.0.1:9 (vantage socks), resolve gw.example.test -> \
+             127.0.0.1 (resolve of vantage socks)\n"
+        ),
         "{}",
         finished.transcript()
     );
@@ -402,7 +453,9 @@ fn dry_run_shows_route() {
         .ise_env("ise.example.test")
         .execute();
     assert_eq!(finished.code, Some(0), "{}", finished.transcript());
-    let route = "# route: proxy http://proxy-user:********@127.0.0.1:9 (--proxy), from 127.0.0.2";
+    let route = "# route: proxy http://proxy-user:********@127.0.0.1:9 (--proxy), resolve \
+                 ise.example.test -> 192.0.2.10 (--resolve) (not used: the proxy resolves the \
+                 name itself), from 127.0.0.2";
     assert!(finished.stdout.contains(route), "{}", finished.transcript());
     assert!(
         !finished.stdout.contains(":pw@"),

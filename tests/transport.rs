@@ -1211,6 +1211,37 @@ fn socks5_target_refused() {
     );
 }
 
+/// A SOCKS5 proxy written as http:// answers the CONNECT with SOCKS5 bytes; the message says
+/// which scheme to write.
+#[test]
+fn socks5_proxy_written_as_http() {
+    let servers = Servers::new();
+    let identity = self_signed(&["127.0.0.1"]);
+    let address = servers.tls(&TlsOptions::new(&identity));
+    let proxy = Microsocks::start(&SocksOptions::default());
+    let suite = Suite {
+        base_url: &format!("https://{address}"),
+        vantages: &proxied_vantage(&format!("http://{}", proxy.address())),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "proxy.connect-failed",
+        "{}",
+        finished.transcript()
+    );
+    let message = message(&result);
+    assert!(
+        message.contains("it is a SOCKS5 answer, not HTTP: write the proxy URL as socks5://"),
+        "{message}"
+    );
+}
+
 #[test]
 fn socks5_auth_missing() {
     let proxy = Microsocks::start(&SocksOptions {

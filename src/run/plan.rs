@@ -684,7 +684,7 @@ fn prepare(
     {
         redirect
             .description
-            .push_str("; through the proxy only the port applies");
+            .push_str(" (through the proxy only the port applies)");
     }
     if connect_to
         .as_ref()
@@ -724,11 +724,20 @@ fn prepare(
             .unwrap_or(network::DEFAULT_CONNECT_TIMEOUT),
     };
 
-    // Through a proxy the proxy resolves the target's name, so an override of it does not
-    // apply; a `connect_to` rule reports its own address.
-    let resolve_rule = (proxy.url.is_none() && connect_to.is_none())
+    // A `connect_to` rule reports its own address. A proxy that resolves the name itself
+    // never sees the override, which the route then says, since a proxy from the environment
+    // or the command line can take over a vantage that relies on `resolve`.
+    let resolve_rule = connect_to
+        .is_none()
         .then(|| resolve_rule(&url, vantage, context.network))
-        .flatten();
+        .flatten()
+        .map(|rule| {
+            if proxy_resolves {
+                format!("{rule} (not used: the proxy resolves the name itself)")
+            } else {
+                rule
+            }
+        });
 
     Ok(PreparedRequest {
         method: Method::from_bytes(request.method.as_bytes()).unwrap_or(Method::GET),

@@ -212,7 +212,23 @@ fn parse_head(head: &[u8]) -> Answer {
     let version = parts.next().unwrap_or_default();
     let status = parts.next().and_then(|code| code.parse::<u16>().ok());
     let (true, Some(status)) = (version.starts_with("HTTP/"), status) else {
-        let excerpt: String = status_line.chars().take(80).collect();
+        // SOCKS5 answers start with its version byte, 5.
+        if head.first() == Some(&5) {
+            return Answer::Broken(
+                "it is a SOCKS5 answer, not HTTP: write the proxy URL as socks5://".to_string(),
+            );
+        }
+        let excerpt: String = status_line
+            .chars()
+            .take(80)
+            .map(|character| {
+                if character.is_control() {
+                    '?'
+                } else {
+                    character
+                }
+            })
+            .collect();
         return Answer::Broken(format!("it is not an HTTP status line: `{excerpt}`"));
     };
     if (200..300).contains(&status) {
@@ -239,8 +255,9 @@ enum Finding {
     Unreachable(String),
     /// The proxy answered CONNECT.
     Answered(Answer),
-    /// The SOCKS5 proxy answered the method negotiation, the credentials or CONNECT.
-    Socks(Reply),
+    /// The SOCKS5 proxy answered the method negotiation, the credentials or CONNECT; with the
+    /// target as sent.
+    Socks(Reply, String),
     /// The proxy accepted a connection, and no CONNECT was tried. That is the case for an
     /// `https://` proxy, for a plain HTTP target through an `http://` proxy, and for a
     /// `socks5://` target name that this machine cannot resolve.
@@ -391,7 +408,7 @@ async fn probe(endpoint: &Endpoint, url: &Url, settings: &ClientSettings) -> Fin
             .await,
         ),
         "socks5" | "socks5h" => match socks5_tunnel(&mut stream, endpoint, url, settings).await {
-            Ok(reply) => Finding::Socks(reply),
+            Ok((reply, shown)) => Finding::Socks(reply, shown),
             // A SOCKS5 proxy without the `h` leaves name resolution to this machine, so a DNS
             // error there concerns the target's name and the original kind is kept.
             Err(_) => Finding::Reachable,
@@ -400,31 +417,37 @@ async fn probe(endpoint: &Endpoint, url: &Url, settings: &ClientSettings) -> Fin
     }
 }
 
-/// Opens a SOCKS5 tunnel on `stream` to the host and port of `url`. A `socks5h://` proxy
-/// gets the name; for `socks5://` this machine resolves it first, with the request's
-/// `resolve` overrides, as reqwest does. Fails only when that resolution fails.
+/// Opens a SOCKS5 tunnel on `stream` to the host and port of `url`, and returns the answer
+/// with the target as sent, for messages. A `socks5h://` proxy gets the name; for
+/// `socks5://` this machine resolves it first, with the request's `resolve` overrides, as
+/// reqwest does. Fails only when that resolution fails.
 pub(crate) async fn socks5_tunnel(
     stream: &mut TcpStream,
     endpoint: &Endpoint,
     url: &Url,
     settings: &ClientSettings,
-) -> Result<Reply, String> {
+) -> Result<(Reply, String), String> {
     let host = url.host_str().unwrap_or_default();
     let bare_host = host.trim_start_matches('[').trim_end_matches(']');
     let port = url.port_or_known_default().unwrap_or(443);
-    let destination = match bare_host.parse::<IpAddr>() {
-        Ok(address) => Destination::Address((address, port).into()),
-        Err(_) if endpoint.scheme == "socks5h" => Destination::Name(bare_host.to_string(), port),
+    let target = target_authority(url);
+    let (destination, shown) = match bare_host.parse::<IpAddr>() {
+        Ok(address) => (Destination::Address((address, port).into()), target),
+        Err(_) if endpoint.scheme == "socks5h" => {
+            (Destination::Name(bare_host.to_string(), port), target)
+        }
         Err(_) => {
             let addresses = resolve(bare_host, port, settings).await?;
-            Destination::Address(addresses[0])
+            let shown = format!("{target} (sent as {})", addresses[0]);
+            (Destination::Address(addresses[0]), shown)
         }
     };
     let credentials = endpoint
         .credentials
         .as_ref()
         .map(|(user, password)| (user.as_str(), password.as_str()));
-    Ok(socks5::connect(stream, credentials, &destination, settings.connect_timeout).await)
+    let reply = socks5::connect(stream, credentials, &destination, settings.connect_timeout).await;
+    Ok((reply, shown))
 }
 
 fn explain(
@@ -442,8 +465,8 @@ fn explain(
             format!("cannot reach the proxy {via}: {detail} (the request reported: {message})"),
         ),
         Finding::Reachable => (kind, message),
-        Finding::Socks(reply) => {
-            let described = reply.describe(target, settings.connect_timeout);
+        Finding::Socks(reply, shown) => {
+            let described = reply.describe(shown, settings.connect_timeout);
             match reply {
                 Reply::NoAcceptableMethod { .. } | Reply::CredentialsRejected => (
                     ErrorKind::ProxyAuthRequired,

@@ -64,11 +64,16 @@ impl Reply {
                 "the SOCKS5 proxy answered CONNECT {target} with reply {code}: {}",
                 meaning(*code)
             ),
+            // An HTTP proxy waits for the rest of a request line that never comes.
             Reply::Silent => format!(
-                "the SOCKS5 proxy accepted the connection but did not answer within {} ms",
+                "the SOCKS5 proxy accepted the connection but did not answer within {} ms; if it \
+                 is an HTTP proxy, write the proxy URL as http://",
                 limit.as_millis()
             ),
-            Reply::Broken(detail) => format!("the SOCKS5 proxy's answer was not usable: {detail}"),
+            Reply::Broken(detail) => format!(
+                "the SOCKS5 proxy's answer was not usable: {detail}; if it is an HTTP proxy, \
+                 write the proxy URL as http://"
+            ),
         }
     }
 }

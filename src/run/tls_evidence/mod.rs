@@ -564,8 +564,8 @@ async fn open(
     let target = proxy::target_authority(url);
     if endpoint.scheme != "http" {
         return match proxy::socks5_tunnel(&mut stream, &endpoint, url, settings).await? {
-            Reply::Established => Ok((server_name, stream)),
-            reply => Err(reply.describe(&target, settings.connect_timeout)),
+            (Reply::Established, _) => Ok((server_name, stream)),
+            (reply, shown) => Err(reply.describe(&shown, settings.connect_timeout)),
         };
     }
     match proxy::tunnel(&mut stream, &endpoint, &target, settings.connect_timeout).await {
