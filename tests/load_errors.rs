@@ -204,6 +204,44 @@ checks:
     assert_error_count(&errors, 1);
 }
 
+/// A quote left open runs on to the next quote in the file, where the parser stops; the error
+/// points back at the opening quote.
+#[test]
+fn yaml_runaway_quote_points_at_opening() {
+    let errors = load_invalid(
+        r#"
+name: demo
+checks:
+  - id: ers
+    name: "ERS lists groups
+    request: {url: /ers}
+  - id: mnt
+    name: "MnT"
+    request: {url: /mnt}
+"#,
+    );
+    let diagnostic = assert_error_at(&errors, "invalid YAML: unclosed quote", 4, 11);
+    assert_help(
+        &errors,
+        diagnostic,
+        "close it with `\"` at the end of its value; without it the quoted text ran on to the \
+         `\"` at line 7, column 11",
+    );
+    assert_error_count(&errors, 1);
+}
+
+#[test]
+fn yaml_tab_indentation_points_at_tab() {
+    let errors = load_invalid("name: demo\nchecks:\n  - id: ers\n\trequest: {url: /ers}\n");
+    let diagnostic = assert_error_at(&errors, "invalid YAML: a tab in the indentation", 4, 1);
+    assert_help(
+        &errors,
+        diagnostic,
+        "YAML indents with spaces only: replace the tab with spaces",
+    );
+    assert_error_count(&errors, 1);
+}
+
 #[test]
 fn yaml_bad_indentation_position() {
     let errors = load_invalid(
@@ -216,11 +254,17 @@ checks:
      method: GET
 "#,
     );
-    assert_error_at(
+    let diagnostic = assert_error_at(
         &errors,
         "invalid YAML: while parsing a block mapping, did not find expected key",
         6,
         6,
+    );
+    assert_help(
+        &errors,
+        diagnostic,
+        "check the indentation: keys of one mapping, and the `-` of items of one list, start in \
+         the same column, and a value's keys go deeper than its own key",
     );
     assert_error_count(&errors, 1);
 }

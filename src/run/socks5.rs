@@ -17,7 +17,7 @@ const NO_AUTHENTICATION: u8 = 0;
 const USER_PASSWORD: u8 = 2;
 const NO_ACCEPTABLE_METHOD: u8 = 0xFF;
 
-/// Where the tunnel goes: a name that the proxy resolves (`socks5h://`), or an address this
+/// The tunnel's target: a name that the proxy resolves (`socks5h://`), or an address this
 /// machine resolved (`socks5://`).
 #[derive(Clone, Debug)]
 pub enum Destination {

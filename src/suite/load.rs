@@ -220,10 +220,57 @@ fn syntax_error(text: &str, error: &yaml::YamlError) -> Diagnostic {
             stopped.line, stopped.column, error.message
         ));
     }
-    Diagnostic::error(error.position, format!("invalid YAML: {}", error.message)).with_help(
+    let runaway = error
+        .position
+        .filter(|_| error.message.contains("quoted scalar"))
+        .and_then(|position| yaml::runaway_quote(text, position));
+    if let Some((start, end, quote)) = runaway {
+        return Diagnostic::error(Some(start), "invalid YAML: unclosed quote").with_help(format!(
+            "close it with `{quote}` at the end of its value; without it the quoted text ran on \
+             to the `{quote}` at line {}, column {}",
+            end.line, end.column
+        ));
+    }
+    // The parser reports a tab in the indentation of a line at the value it was reading,
+    // which is on the line before. The tab itself is the place to fix.
+    if error.message.contains("found a tab")
+        && let Some(tab) = error
+            .position
+            .and_then(|position| indenting_tab(text, position.line))
+    {
+        return Diagnostic::error(Some(tab), "invalid YAML: a tab in the indentation")
+            .with_help("YAML indents with spaces only: replace the tab with spaces");
+    }
+    let help = if error.message.contains("tab") {
+        "YAML indents with spaces only: replace the tab with spaces"
+    } else if error.message.contains("did not find expected key")
+        || error.message.contains("expected '-' indicator")
+    {
+        "check the indentation: keys of one mapping, and the `-` of items of one list, start in \
+         the same column, and a value's keys go deeper than its own key"
+    } else {
         "fix the YAML syntax at this spot; quote values that contain `: ` or start with `{`, \
-         `[`, `*` or `&`",
-    )
+         `[`, `*` or `&`"
+    };
+    Diagnostic::error(error.position, format!("invalid YAML: {}", error.message)).with_help(help)
+}
+
+/// Returns the first tab in the indentation of line `from` or the line after it.
+fn indenting_tab(text: &str, from: usize) -> Option<yaml::Position> {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .take(2)
+        .find_map(|(index, line)| {
+            let indentation = &line[..line.len() - line.trim_start().len()];
+            let column = indentation
+                .chars()
+                .position(|character| character == '\t')?;
+            Some(yaml::Position {
+                line: index + 1,
+                column: column + 1,
+            })
+        })
 }
 
 fn is_error(diagnostic: &Diagnostic) -> bool {

@@ -12,7 +12,7 @@ mod builder;
 mod scalar;
 mod unclosed;
 
-pub(crate) use unclosed::unclosed_bracket;
+pub(crate) use unclosed::{runaway_quote, unclosed_bracket};
 
 /// A 1-based line and column in a suite file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]

@@ -21,23 +21,45 @@ struct Open {
 /// than the bracket's line. A flow collection that goes on over more lines is indented
 /// deeper, and an error inside it is not about the bracket.
 pub(crate) fn unclosed_bracket(text: &str, error: Position) -> Option<(Position, char)> {
-    let open = open_brackets(text, error)?;
+    let scan = scan(text, error);
+    if scan.mismatched {
+        return None;
+    }
+    let open = scan.open.last()?;
     let error_line = text.lines().nth(error.line.checked_sub(1)?)?;
     let error_indent = indentation(error_line);
     (open.position.line < error.line && error_indent <= open.indent)
         .then_some((open.position, open.bracket))
 }
 
+/// Returns the start and the end of a quoted value that ran on from an earlier line and
+/// closed on the line of `error`, before it. A value whose closing quote is missing takes the
+/// next quote in the file as its end, and the parser stops at what follows that quote.
+pub(crate) fn runaway_quote(text: &str, error: Position) -> Option<(Position, Position, char)> {
+    let (start, end, quote) = scan(text, error).last_quote?;
+    (start.line < error.line && end.line == error.line).then_some((start, end, quote))
+}
+
 fn indentation(line: &str) -> usize {
     line.len() - line.trim_start_matches(' ').len()
 }
 
-/// Scans the text before `error` and returns the innermost bracket still open there. `None`
-/// when all are closed, or when a closing bracket does not match, which the parser reports
-/// itself.
-fn open_brackets(text: &str, error: Position) -> Option<Open> {
-    let mut stack: Vec<Open> = Vec::new();
-    let mut quote: Option<char> = None;
+/// The brackets and quotes found before an error.
+#[derive(Debug, Default)]
+struct Scan {
+    /// Brackets still open, the innermost last.
+    open: Vec<Open>,
+    /// A closing bracket did not match, which the parser reports itself.
+    mismatched: bool,
+    /// The start, end and character of the last quoted value that closed.
+    last_quote: Option<(Position, Position, char)>,
+}
+
+/// Scans the text before `error` for brackets and quotes.
+fn scan(text: &str, error: Position) -> Scan {
+    let mut result = Scan::default();
+    let stack = &mut result.open;
+    let mut quote: Option<(char, Position)> = None;
     // Indentation of the line that started a block scalar (`|` or `>`), whose deeper lines are
     // text.
     let mut block_scalar: Option<usize> = None;
@@ -65,28 +87,24 @@ fn open_brackets(text: &str, error: Position) -> Option<Open> {
                 break;
             }
             column += 1;
-            match quote {
-                Some('\'') => {
-                    if character == '\'' {
-                        if characters.get(column) == Some(&'\'') {
-                            column += 1;
-                        } else {
-                            quote = None;
-                        }
-                    }
-                    previous = Some(character);
-                    continue;
-                }
-                Some(_) => {
-                    if character == '\\' {
+            if let Some((kind, start)) = quote {
+                let closes = match (kind, character) {
+                    ('\'', '\'') if characters.get(column) == Some(&'\'') => {
                         column += 1;
-                    } else if character == '"' {
-                        quote = None;
+                        false
                     }
-                    previous = Some(character);
-                    continue;
+                    ('"', '\\') => {
+                        column += 1;
+                        false
+                    }
+                    _ => character == kind,
+                };
+                if closes {
+                    quote = None;
+                    result.last_quote = Some((start, position, kind));
                 }
-                None => {}
+                previous = Some(character);
+                continue;
             }
             if character == ' ' || character == '\t' {
                 continue;
@@ -98,7 +116,7 @@ fn open_brackets(text: &str, error: Position) -> Option<Open> {
             let starts_value = matches!(previous, None | Some('[' | '{' | ','))
                 || (after_space && matches!(previous, Some(':' | '-' | '?')));
             match character {
-                '\'' | '"' if starts_value => quote = Some(character),
+                '\'' | '"' if starts_value => quote = Some((character, position)),
                 '[' | '{' if starts_value => stack.push(Open {
                     position,
                     bracket: character,
@@ -107,7 +125,8 @@ fn open_brackets(text: &str, error: Position) -> Option<Open> {
                 ']' | '}' if !stack.is_empty() => {
                     let expected = if character == ']' { '[' } else { '{' };
                     if stack.pop().map(|open| open.bracket) != Some(expected) {
-                        return None;
+                        result.mismatched = true;
+                        return result;
                     }
                 }
                 '|' | '>' if starts_value && stack.is_empty() => {
@@ -125,7 +144,7 @@ fn open_brackets(text: &str, error: Position) -> Option<Open> {
             previous = Some(character);
         }
     }
-    stack.pop()
+    result
 }
 
 #[cfg(test)]
@@ -153,6 +172,17 @@ mod tests {
     fn deeper_continuation_line_not_blamed() {
         let text = "a: [1,\n    2 3: x]\n";
         assert_eq!(unclosed_bracket(text, at(2, 8)), None);
+    }
+
+    #[test]
+    fn runaway_quote_found_from_next_quote() {
+        let text = "a: \"open\nb: 1\nc: \"x\"\n";
+        assert_eq!(
+            runaway_quote(text, at(3, 5)),
+            Some((at(1, 4), at(3, 4), '"'))
+        );
+        let closed = "a: \"one\"\nc: \"x\" y\n";
+        assert_eq!(runaway_quote(closed, at(2, 8)), None);
     }
 
     #[test]
