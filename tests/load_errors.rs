@@ -159,7 +159,7 @@ checks:
     assert_help(
         &errors,
         diagnostic,
-        "fix the YAML syntax at this spot; quote values that contain `: ` or start with `{`, `[`, `*` or `&`",
+        "close the quote at the end of its value, with the same character that opens it",
     );
     assert_error_count(&errors, 1);
 }
@@ -239,6 +239,32 @@ fn yaml_tab_indentation_points_at_tab() {
         diagnostic,
         "YAML indents with spaces only: replace the tab with spaces",
     );
+    assert_error_count(&errors, 1);
+}
+
+/// A quote opened inside a flow list runs on past the `]`; the quote is the mistake, not the
+/// bracket.
+#[test]
+fn yaml_runaway_quote_inside_brackets() {
+    let errors = load_invalid(
+        r#"
+name: demo
+checks:
+  - id: ers
+    tags: ["smoke, read-only]
+    request: {url: /ers}
+  - id: mnt
+    name: "MnT"
+"#,
+    );
+    assert_error_at(&errors, "invalid YAML: unclosed quote", 4, 12);
+    assert_error_count(&errors, 1);
+}
+
+#[test]
+fn yaml_nested_tab_points_at_tab() {
+    let errors = load_invalid("name: demo\nchecks:\n  - id: ers\n    request:\n\turl: /ers\n");
+    assert_error_at(&errors, "invalid YAML: a tab in the indentation", 5, 1);
     assert_error_count(&errors, 1);
 }
 

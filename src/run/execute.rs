@@ -38,6 +38,9 @@ const REPORTED_HEADERS: &[&str] = &[
     "www-authenticate",
     "via",
     "set-cookie",
+    // The marks of an error page that a proxy wrote, which decide whom a failure is blamed on.
+    "proxy-status",
+    "x-squid-error",
 ];
 
 /// State shared by the tasks of one run.

@@ -205,6 +205,18 @@ pub fn load_str(path: &Path, text: &str) -> Result<Loaded, LoadError> {
 /// Describes a YAML syntax error. When a bracket left open on an earlier line caused it, the
 /// error points at the bracket, where the fix goes, and says where the parser stopped.
 fn syntax_error(text: &str, error: &yaml::YamlError) -> Diagnostic {
+    // A quote that ran on can end inside a bracket it opened in, so it is looked for first.
+    let runaway = error
+        .position
+        .filter(|_| error.message.contains("quoted scalar"))
+        .and_then(|position| yaml::runaway_quote(text, position));
+    if let Some((start, end, quote)) = runaway {
+        return Diagnostic::error(Some(start), "invalid YAML: unclosed quote").with_help(format!(
+            "close it with `{quote}` at the end of its value; without it the quoted text ran on \
+             to the `{quote}` at line {}, column {}",
+            end.line, end.column
+        ));
+    }
     let open = error
         .position
         .and_then(|position| Some((position, yaml::unclosed_bracket(text, position)?)));
@@ -220,20 +232,9 @@ fn syntax_error(text: &str, error: &yaml::YamlError) -> Diagnostic {
             stopped.line, stopped.column, error.message
         ));
     }
-    let runaway = error
-        .position
-        .filter(|_| error.message.contains("quoted scalar"))
-        .and_then(|position| yaml::runaway_quote(text, position));
-    if let Some((start, end, quote)) = runaway {
-        return Diagnostic::error(Some(start), "invalid YAML: unclosed quote").with_help(format!(
-            "close it with `{quote}` at the end of its value; without it the quoted text ran on \
-             to the `{quote}` at line {}, column {}",
-            end.line, end.column
-        ));
-    }
     // The parser reports a tab in the indentation of a line at the value it was reading,
     // which is on the line before. The tab itself is the place to fix.
-    if error.message.contains("found a tab")
+    if error.message.contains("tab")
         && let Some(tab) = error
             .position
             .and_then(|position| indenting_tab(text, position.line))
@@ -241,7 +242,9 @@ fn syntax_error(text: &str, error: &yaml::YamlError) -> Diagnostic {
         return Diagnostic::error(Some(tab), "invalid YAML: a tab in the indentation")
             .with_help("YAML indents with spaces only: replace the tab with spaces");
     }
-    let help = if error.message.contains("tab") {
+    let help = if error.message.contains("unclosed quote") {
+        "close the quote at the end of its value, with the same character that opens it"
+    } else if error.message.contains("tab") {
         "YAML indents with spaces only: replace the tab with spaces"
     } else if error.message.contains("did not find expected key")
         || error.message.contains("expected '-' indicator")
