@@ -1242,6 +1242,36 @@ fn socks5_proxy_written_as_http() {
     );
 }
 
+/// A plain HTTP request goes to an http:// proxy as it is, so a SOCKS5 proxy written as
+/// http:// answers with bytes that are not HTTP; the probe's CONNECT names the protocol.
+#[test]
+fn socks5_proxy_written_as_http_plain_target() {
+    let servers = Servers::new();
+    let address = servers.server_error("Server: gateway-app\r\n");
+    let proxy = Microsocks::start(&SocksOptions::default());
+    let suite = Suite {
+        base_url: &format!("http://{address}"),
+        vantages: &proxied_vantage(&format!("http://{}", proxy.address())),
+        expect: "",
+    };
+    let finished = Gatecheck::run_text(&suite.to_yaml(), "proxied")
+        .env("NO_PROXY", "")
+        .execute();
+    let result = reach(&finished);
+
+    assert_eq!(
+        kind(&result),
+        "proxy.connect-failed",
+        "{}",
+        finished.transcript()
+    );
+    let message = message(&result);
+    assert!(
+        message.contains("it is a SOCKS5 answer, not HTTP: write the proxy URL as socks5://"),
+        "{message}"
+    );
+}
+
 #[test]
 fn socks5_auth_missing() {
     let proxy = Microsocks::start(&SocksOptions {

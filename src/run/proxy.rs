@@ -309,6 +309,20 @@ impl ProxyProbes {
     /// timeout): it cannot reach the server either. Returns `None` when the tunnel opened, and
     /// when the answer does not tell, as when the proxy allows CONNECT only to port 443.
     pub async fn tunnel_failure(&self, prepared: &PreparedRequest) -> Option<String> {
+        let answer = self.tunnel_answer(prepared).await?;
+        let target = target_authority(&prepared.connection_url());
+        match answer {
+            Answer::Status {
+                status: 500..=504, ..
+            }
+            | Answer::Silent => Some(answer.describe(&target, prepared.client.connect_timeout)),
+            _ => None,
+        }
+    }
+
+    /// Asks the `http://` proxy of a request for a tunnel to its host and port, once per
+    /// proxy, target and source address in a run, and returns the answer.
+    async fn tunnel_answer(&self, prepared: &PreparedRequest) -> Option<Answer> {
         let proxy = prepared.client.proxy.as_ref()?;
         let endpoint =
             Endpoint::parse(proxy.expose()).filter(|endpoint| endpoint.scheme == "http")?;
@@ -332,13 +346,7 @@ impl ProxyProbes {
             })
             .await
             .clone();
-        match answer {
-            Answer::Status {
-                status: 500..=504, ..
-            }
-            | Answer::Silent => Some(answer.describe(&target, settings.connect_timeout)),
-            _ => None,
-        }
+        Some(answer)
     }
 
     /// Re-examines a request through a proxy that got no response, and returns its kind and
@@ -355,6 +363,20 @@ impl ProxyProbes {
         let Some(proxy) = &prepared.client.proxy else {
             return (kind, message);
         };
+        // A plain HTTP request goes to an http:// proxy as is, so a proxy that speaks another
+        // protocol, such as a SOCKS5 proxy written as http://, shows only as bytes that are
+        // not HTTP. Its answer to CONNECT says which protocol it speaks.
+        if kind == ErrorKind::HttpProtocol
+            && prepared.connection_url().scheme() == "http"
+            && let Some(answer @ Answer::Broken(_)) = self.tunnel_answer(prepared).await
+        {
+            let target = target_authority(&prepared.connection_url());
+            let described = answer.describe(&target, prepared.client.connect_timeout);
+            return (
+                ErrorKind::ProxyConnectFailed,
+                format!("{described} (the request reported: {message})"),
+            );
+        }
         let may_be_proxy = matches!(
             kind,
             ErrorKind::Dns
