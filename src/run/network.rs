@@ -130,7 +130,7 @@ pub fn choose_proxy(
         },
         (None, None) => match environment_proxy(url, env) {
             Some((proxy, variable)) => (proxy, variable.to_string()),
-            None => return direct("none set".to_string()),
+            None => return direct(unset_for_scheme(url, env)),
         },
     };
     let no_proxy = options
@@ -237,6 +237,26 @@ fn environment_proxy(
             })
             .map(|value| (value, *name))
     })
+}
+
+/// Says that no proxy is set for the URL, and names a variable that is set for the other
+/// scheme, which readers take for ignored: `HTTPS_PROXY` does not apply to http:// URLs, and
+/// `HTTP_PROXY` (uppercase) applies to nothing.
+fn unset_for_scheme(url: &Url, env: &dyn Fn(&str) -> Option<String>) -> String {
+    let set = |name: &str| env(name).is_some_and(|value| !value.trim().is_empty());
+    if url.scheme() == "http" {
+        for name in ["HTTPS_PROXY", "https_proxy"] {
+            if set(name) {
+                return format!("none set for http:// URLs; {name} applies to https:// only");
+            }
+        }
+        if set("HTTP_PROXY") {
+            return "none set for http:// URLs; HTTP_PROXY is ignored, as curl does, write \
+                    http_proxy"
+                .to_string();
+        }
+    }
+    "none set".to_string()
 }
 
 /// Tells whether `host` is in a comma-separated no-proxy list: `*` matches every host, a name
@@ -698,6 +718,18 @@ mod tests {
         assert!(!no_proxy_matches("10.0.0.0/8", "11.1.2.3"));
         assert!(!no_proxy_matches("ample.com", "ise.example.com"));
         assert!(no_proxy_matches("::1", "[::1]"));
+    }
+
+    #[test]
+    fn unset_proxy_names_the_other_scheme() {
+        let http = Url::parse("http://ise.example.com/").unwrap();
+        let https_only = |name: &str| (name == "HTTPS_PROXY").then(|| "proxy:3128".to_string());
+        assert_eq!(
+            unset_for_scheme(&http, &https_only),
+            "none set for http:// URLs; HTTPS_PROXY applies to https:// only"
+        );
+        let nothing = |_: &str| None;
+        assert_eq!(unset_for_scheme(&http, &nothing), "none set");
     }
 
     #[test]
