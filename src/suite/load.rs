@@ -202,8 +202,9 @@ pub fn load_str(path: &Path, text: &str) -> Result<Loaded, LoadError> {
     }
 }
 
-/// Describes a YAML syntax error. When a bracket left open on an earlier line caused it, the
-/// error points at the bracket, where the fix goes, and says where the parser stopped.
+/// Describes a YAML syntax error. When a quote or a bracket left open on an earlier line
+/// caused it, or a tab in the indentation, the error points at that spot, where the fix goes,
+/// and the help names where the parser stopped.
 fn syntax_error(text: &str, error: &yaml::YamlError) -> Diagnostic {
     // A quote that ran on can end inside a bracket it opened in, so it is looked for first.
     let runaway = error
@@ -217,6 +218,7 @@ fn syntax_error(text: &str, error: &yaml::YamlError) -> Diagnostic {
             end.line, end.column
         ));
     }
+
     let open = error
         .position
         .and_then(|position| Some((position, yaml::unclosed_bracket(text, position)?)));
@@ -232,6 +234,7 @@ fn syntax_error(text: &str, error: &yaml::YamlError) -> Diagnostic {
             stopped.line, stopped.column, error.message
         ));
     }
+
     // The parser reports a tab in the indentation of a line at the value it was reading,
     // which is on the line before. The tab itself is the place to fix.
     if error.message.contains("tab")
@@ -242,6 +245,7 @@ fn syntax_error(text: &str, error: &yaml::YamlError) -> Diagnostic {
         return Diagnostic::error(Some(tab), "invalid YAML: a tab in the indentation")
             .with_help("YAML indents with spaces only: replace the tab with spaces");
     }
+
     let help = if error.message.contains("unclosed quote") {
         "close the quote at the end of its value, with the same character that opens it"
     } else if error.message.contains("tab") {
