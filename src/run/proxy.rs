@@ -277,6 +277,17 @@ pub struct ProxyProbes {
     certificates: Mutex<HashMap<Key, Arc<OnceCell<TlsEvidence>>>>,
 }
 
+/// Returns the cache key of a request through a proxy: the proxy URL, the `HOST:PORT` of
+/// `url` and the source address. `None` without a proxy.
+fn key(url: &Url, settings: &ClientSettings) -> Option<Key> {
+    let proxy = settings.proxy.as_ref()?;
+    Some((
+        proxy.expose().to_string(),
+        target_authority(url),
+        settings.local_address,
+    ))
+}
+
 /// Returns the cell for `key`, creating it on first use.
 fn cell<T>(cells: &Mutex<HashMap<Key, Arc<OnceCell<T>>>>, key: Key) -> Arc<OnceCell<T>> {
     let mut cells = cells.lock().unwrap_or_else(|poison| poison.into_inner());
@@ -289,14 +300,9 @@ impl ProxyProbes {
     /// reqwest 0.13 keeps no TLS details of a tunnelled connection, so a response through a
     /// proxy has none of its own.
     pub async fn certificate(&self, url: &Url, settings: &ClientSettings) -> TlsEvidence {
-        let Some(proxy) = &settings.proxy else {
+        let Some(key) = key(url, settings) else {
             return TlsEvidence::default();
         };
-        let key = (
-            proxy.expose().to_string(),
-            target_authority(url),
-            settings.local_address,
-        );
         cell(&self.certificates, key)
             .get_or_init(|| tls_evidence::through_proxy(url, settings))
             .await
@@ -323,17 +329,12 @@ impl ProxyProbes {
     /// Asks the `http://` proxy of a request for a tunnel to its host and port, once per
     /// proxy, target and source address in a run, and returns the answer.
     async fn tunnel_answer(&self, prepared: &PreparedRequest) -> Option<Answer> {
-        let proxy = prepared.client.proxy.as_ref()?;
-        let endpoint =
-            Endpoint::parse(proxy.expose()).filter(|endpoint| endpoint.scheme == "http")?;
-        let url = prepared.connection_url();
-        let target = target_authority(&url);
-        let key = (
-            proxy.expose().to_string(),
-            target.clone(),
-            prepared.client.local_address,
-        );
         let settings = &prepared.client;
+        let endpoint = Endpoint::parse(settings.proxy.as_ref()?.expose())
+            .filter(|endpoint| endpoint.scheme == "http")?;
+        let url = prepared.connection_url();
+        let key = key(&url, settings)?;
+        let target = key.1.clone();
         let answer = cell(&self.tunnels, key)
             .get_or_init(|| async {
                 let limit = TCP_LIMIT.min(settings.connect_timeout);
@@ -391,13 +392,11 @@ impl ProxyProbes {
             return (kind, message);
         };
         let url = prepared.connection_url();
-        let target = target_authority(&url);
-        let key = (
-            proxy.expose().to_string(),
-            target.clone(),
-            prepared.client.local_address,
-        );
         let settings = &prepared.client;
+        let Some(key) = key(&url, settings) else {
+            return (kind, message);
+        };
+        let target = key.1.clone();
         let finding = cell(&self.probes, key)
             .get_or_init(|| probe(&endpoint, &url, settings))
             .await

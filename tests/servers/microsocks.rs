@@ -1,12 +1,8 @@
 //! microsocks, the Debian SOCKS5 proxy, started on a loopback port. A test that needs it fails
 //! with the install command when it is missing.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Time microsocks gets to open its port.
-const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the proxy requires and where its connections come from.
 #[derive(Default)]
@@ -29,14 +25,7 @@ impl Microsocks {
         let program = super::program("microsocks", "the SOCKS5 tests run it as a real proxy");
         // microsocks takes a fixed port; the port of a closed listener is free unless another
         // process takes it in between.
-        let port = {
-            let listener =
-                TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("binding 127.0.0.1:0");
-            listener
-                .local_addr()
-                .expect("the listener has an address")
-                .port()
-        };
+        let port = crate::common::closed_loopback_port().port();
 
         let mut command = Command::new(program);
         command.args(["-i", "127.0.0.1", "-p", &port.to_string()]);
@@ -62,20 +51,7 @@ impl Microsocks {
     }
 
     fn wait_until_listening(&mut self) {
-        let deadline = Instant::now() + START_TIMEOUT;
-        while Instant::now() < deadline {
-            if TcpStream::connect_timeout(&self.address, Duration::from_millis(200)).is_ok() {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("microsocks exited with {status} before listening");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "microsocks did not listen on {} within {START_TIMEOUT:?}",
-            self.address
-        );
+        super::wait_until_listening(&mut self.child, self.address, "microsocks", &String::new);
     }
 
     /// Returns `SCHEME://127.0.0.1:PORT`, for `socks5` or `socks5h`.

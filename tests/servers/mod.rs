@@ -510,3 +510,28 @@ pub fn program(name: &str, purpose: &str) -> String {
          (Debian: `sudo apt-get install {name}`)"
     );
 }
+
+/// Waits until the process `name` accepts connections on `address`, failing the test with
+/// `log()` when it exits first or does not listen within 10 s.
+pub fn wait_until_listening(
+    child: &mut std::process::Child,
+    address: SocketAddr,
+    name: &str,
+    log: &dyn Fn() -> String,
+) {
+    let limit = Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{name} exited with {status} before listening\n{}", log());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!(
+        "{name} did not listen on {address} within {limit:?}\n{}",
+        log()
+    );
+}

@@ -2,14 +2,10 @@
 //! configuration. A test that needs it fails with the install command when it is missing.
 
 use std::fmt::Write as _;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
-
-/// Time tinyproxy gets to open its port.
-const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the proxy allows.
 #[derive(Default)]
@@ -38,14 +34,7 @@ impl Tinyproxy {
         let folder = tempfile::tempdir().expect("a temporary folder for tinyproxy");
         // tinyproxy needs a fixed port in its configuration; the port of a closed listener is
         // free unless another process takes it in between.
-        let port = {
-            let listener =
-                TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("binding 127.0.0.1:0");
-            listener
-                .local_addr()
-                .expect("the listener has an address")
-                .port()
-        };
+        let port = crate::common::closed_loopback_port().port();
         let mut config = format!(
             "Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nLogLevel Info\n\
              DisableViaHeader Yes\n"
@@ -80,24 +69,10 @@ impl Tinyproxy {
     }
 
     fn wait_until_listening(&mut self) {
-        let deadline = Instant::now() + START_TIMEOUT;
-        while Instant::now() < deadline {
-            if TcpStream::connect_timeout(&self.address, Duration::from_millis(200)).is_ok() {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "tinyproxy exited with {status} before listening\n{}",
-                    self.log()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "tinyproxy did not listen on {} within {START_TIMEOUT:?}\n{}",
-            self.address,
-            self.log()
-        );
+        let folder = self.folder.path().to_path_buf();
+        super::wait_until_listening(&mut self.child, self.address, "tinyproxy", &|| {
+            read_log(&folder)
+        });
     }
 
     /// Returns `http://127.0.0.1:PORT`.
@@ -116,8 +91,12 @@ impl Tinyproxy {
 
     /// Returns what tinyproxy logged so far, for failure messages.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.folder.path().join("tinyproxy.log")).unwrap_or_default()
+        read_log(self.folder.path())
     }
+}
+
+fn read_log(folder: &std::path::Path) -> String {
+    std::fs::read_to_string(folder.join("tinyproxy.log")).unwrap_or_default()
 }
 
 impl Drop for Tinyproxy {
