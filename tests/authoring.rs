@@ -382,7 +382,7 @@ checks:
 }
 
 /// A `resolve` entry works through a socks5:// proxy, which gets the address, and not through
-/// an HTTP proxy, which resolves the name itself; the route says which, also when the proxy
+/// an HTTP proxy, which resolves the name itself. The route shows which, also when the proxy
 /// comes from the environment.
 #[test]
 fn dry_run_says_whether_resolve_applies() {

@@ -525,7 +525,7 @@ fn certificate_assertions_fail() {
         "{}",
         finished.transcript()
     );
-    // The status was right, so the checks table says which expectations failed.
+    // The status was right, so the checks table names the expectations that failed.
     let markdown = finished.markdown();
     assert!(
         markdown.contains(
@@ -906,8 +906,8 @@ fn proxy_auth_required_plain_http() {
     );
 }
 
-/// Through a proxy, a plain HTTP request goes to the proxy, which answers with its own error
-/// page when it cannot reach the server; that is the proxy's failure, not the server's 500.
+/// Through a proxy, a plain HTTP request goes to the proxy, which sends its own error page
+/// when it cannot reach the server. That is the proxy's failure, not the server's 500.
 #[test]
 fn proxy_plain_http_target_refused() {
     let proxy = Tinyproxy::start(&ProxyOptions::default());
@@ -964,8 +964,8 @@ fn proxy_forwards_server_error() {
     assert_eq!(result.response.expect("a response").status, 500);
 }
 
-/// A reverse proxy in front of the server marks its error pages like a forward proxy does;
-/// the forward proxy can reach the server, so the page is the server side's.
+/// A reverse proxy in front of the server marks its error pages like a forward proxy does.
+/// The forward proxy can reach the server, so the page belongs to the server side.
 #[test]
 fn proxy_forwards_reverse_proxy_error() {
     let servers = Servers::new();
@@ -1211,8 +1211,8 @@ fn socks5_target_refused() {
     );
 }
 
-/// A SOCKS5 proxy written as http:// answers the CONNECT with SOCKS5 bytes; the message says
-/// which scheme to write.
+/// A SOCKS5 proxy written as http:// replies to the CONNECT with SOCKS5 bytes, so the message
+/// names the scheme to write.
 #[test]
 fn socks5_proxy_written_as_http() {
     let servers = Servers::new();
@@ -1243,7 +1243,7 @@ fn socks5_proxy_written_as_http() {
 }
 
 /// A plain HTTP request goes to an http:// proxy as it is, so a SOCKS5 proxy written as
-/// http:// answers with bytes that are not HTTP; the probe's CONNECT names the protocol.
+/// http:// replies with bytes that are not HTTP. The probe's CONNECT names the protocol.
 #[test]
 fn socks5_proxy_written_as_http_plain_target() {
     let servers = Servers::new();

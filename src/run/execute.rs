@@ -491,8 +491,8 @@ async fn run_check(run: &Run, index: usize, prepared: &PreparedRequest) -> Check
             ))
         }
         // The marks also appear on error pages of reverse proxies in front of the server,
-        // which come through the forward proxy unchanged. A tunnel to the same host and port
-        // that the proxy cannot open either tells that the page is the proxy's.
+        // which come through the forward proxy unchanged. The page is the proxy's only when
+        // the proxy cannot open a tunnel to the same host and port either.
         Ok(received)
             if prepared.client.proxy.is_some()
                 && prepared.connection_url().scheme() == "http"
@@ -742,8 +742,8 @@ fn base_result(
     }
 }
 
-/// Returns the header that shows an error response to a plain HTTP request through a proxy
-/// to be the proxy's own, such as its answer when it cannot reach the server. Squid marks
+/// Returns the header that marks an error response to a plain HTTP request through a proxy
+/// as the proxy's own, such as the page it sends when it cannot reach the server. Squid marks
 /// its error pages with `X-Squid-Error`, RFC 9209 proxies add `Proxy-Status` with an `error`
 /// parameter, and tinyproxy and Squid name themselves in `Server` on their own pages while
 /// they pass a server's `Server` on unchanged.

@@ -725,8 +725,8 @@ fn prepare(
     };
 
     // A `connect_to` rule reports its own address. A proxy that resolves the name itself
-    // never sees the override, which the route then says, since a proxy from the environment
-    // or the command line can take over a vantage that relies on `resolve`.
+    // does not use the override, so the route notes that. The proxy may come from the
+    // environment or the command line and take over a vantage that relies on `resolve`.
     let resolve_rule = connect_to
         .is_none()
         .then(|| resolve_rule(&url, vantage, context.network))

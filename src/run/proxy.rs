@@ -248,7 +248,7 @@ fn parse_head(head: &[u8]) -> Answer {
     }
 }
 
-/// What the probe found about the proxy of one request.
+/// The probe's finding about the proxy of one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Finding {
     /// The proxy could not be reached: the failure was the proxy's.
@@ -378,6 +378,7 @@ impl ProxyProbes {
                 format!("{described} (the request reported: {message})"),
             );
         }
+
         let may_be_proxy = matches!(
             kind,
             ErrorKind::Dns
@@ -391,6 +392,7 @@ impl ProxyProbes {
         let Some(endpoint) = Endpoint::parse(proxy.expose()).filter(|_| may_be_proxy) else {
             return (kind, message);
         };
+
         let url = prepared.connection_url();
         let settings = &prepared.client;
         let Some(key) = key(&url, settings) else {

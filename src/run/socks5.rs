@@ -25,7 +25,7 @@ pub enum Destination {
     Address(SocketAddr),
 }
 
-/// How the SOCKS5 proxy answered.
+/// The SOCKS5 proxy's reply to the exchange.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reply {
     /// The tunnel is open.
@@ -78,7 +78,7 @@ impl Reply {
     }
 }
 
-/// What a reply code says, in RFC 1928's terms, with what it usually means here.
+/// Returns the meaning of a reply code in RFC 1928's terms, with its usual cause.
 fn meaning(code: u8) -> &'static str {
     match code {
         1 => "general failure (some proxies send this when they cannot resolve the name)",
@@ -93,7 +93,7 @@ fn meaning(code: u8) -> &'static str {
     }
 }
 
-/// Negotiates a method, authenticates when the proxy asks for it, and sends CONNECT, all
+/// Negotiates a method, authenticates when the proxy requires it, and sends CONNECT, all
 /// within `limit`. On [`Reply::Established`], `stream` is the tunnel.
 pub async fn connect(
     stream: &mut TcpStream,

@@ -1,4 +1,4 @@
-//! Finds the flow collection (`[` or `{`) that a syntax error leaves open.
+//! Finds the flow collection (`[` or `{`) or the quoted value that a syntax error leaves open.
 //!
 //! When a bracket is not closed before the next block entry, the parser gives up on that
 //! entry, with a message about it (`illegal placement of ':' indicator` at the next `- id:`),
